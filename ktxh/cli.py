@@ -1,0 +1,197 @@
+"""The ``ktxh`` command: a thin shell over the library. Texts for people are Vietnamese."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ktxh.domain.catalog import RowKind
+from ktxh.domain.compare import RATIOS
+from ktxh.domain.numbers import decimals_of, format_number
+from ktxh.domain.tables import Cell, CellIndex, form_rows
+from ktxh.io.dataset import DEFAULT_DATASET, Dataset, DatasetError, read_dataset
+from ktxh.io.export import EXPORT_COLUMNS, long_values
+
+app = typer.Typer(
+    help="ktxh: kế hoạch phát triển kinh tế - xã hội (danh mục, số liệu, so sánh, báo cáo).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+# Tables are wide: when the output is not a terminal, do not fold them to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 240)
+err = Console(stderr=True)
+
+DatasetOpt = Annotated[
+    Path,
+    typer.Option(
+        "--dataset",
+        "-d",
+        help="Thư mục dữ liệu (mặc định: bộ dữ liệu Lai Châu 2024 đi kèm).",
+        envvar="KTXH_DATASET",
+    ),
+]
+
+
+def _load(path: Path) -> Dataset:
+    try:
+        return read_dataset(path)
+    except (DatasetError, OSError) as exc:
+        err.print(f"[red]Lỗi:[/red] không đọc được bộ dữ liệu: {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command("forms")
+def forms_cmd(dataset: DatasetOpt = DEFAULT_DATASET) -> None:
+    """Liệt kê các biểu với số dòng, số chỉ tiêu và số giá trị."""
+    ds = _load(dataset)
+    counts = ds.values.frame.group_by("indicator").len()
+    per_ind = dict(zip(counts["indicator"], counts["len"], strict=True))
+    table = Table(title=f"Các biểu của bộ dữ liệu «{ds.meta.get('title', ds.path.name)}»")
+    table.add_column("Biểu", justify="right")
+    table.add_column("Tên biểu")
+    table.add_column("Số dòng", justify="right")
+    table.add_column("Chỉ tiêu", justify="right")
+    table.add_column("Giá trị", justify="right")
+    totals = [0, 0, 0]
+    for form in sorted(ds.catalog.forms.values(), key=lambda f: f.number):
+        rows = ds.catalog.in_form(form.number)
+        n_ind = sum(1 for i in rows if i.kind is RowKind.INDICATOR)
+        n_val = sum(per_ind.get(i.code, 0) for i in rows)
+        for k, n in enumerate((len(rows), n_ind, n_val)):
+            totals[k] += n
+        table.add_row(
+            str(form.number),
+            form.title,
+            format_number(len(rows)),
+            format_number(n_ind),
+            format_number(n_val),
+        )
+    table.add_section()
+    table.add_row("", "Tổng cộng", *(format_number(n) for n in totals))
+    console.print(table)
+
+
+def _cell_text(cell: Cell, decimals: int) -> str:
+    """A stored value, shown with the decimals it was printed with (else the catalog's)."""
+    if not cell.present:
+        return ""
+    if cell.value is None:
+        return "-"
+    shown = decimals_of(cell.printed)
+    return format_number(cell.value, decimals if shown is None else shown, parens=True)
+
+
+@app.command("show")
+def show_cmd(
+    form: Annotated[int, typer.Argument(help="Số biểu (1-13).")],
+    orgunit: Annotated[
+        str | None,
+        typer.Option("--orgunit", "-u", help="Đơn vị (tên hoặc mã), mặc định là cấp cao nhất."),
+    ] = None,
+    units: Annotated[
+        bool, typer.Option("--units", help="Thêm cột kế hoạch năm sau của từng đơn vị cấp dưới.")
+    ] = False,
+    dataset: DatasetOpt = DEFAULT_DATASET,
+) -> None:
+    """In một biểu: số liệu kiểu Việt Nam, tỷ lệ so sánh tính lại bên cạnh tỷ lệ in trên biểu."""
+    ds = _load(dataset)
+    if form not in ds.catalog.forms:
+        known = ", ".join(str(n) for n in sorted(ds.catalog.forms))
+        err.print(f"[red]Lỗi:[/red] không có biểu số {form}; các biểu: {known}")
+        raise typer.Exit(2)
+    try:
+        org = ds.tree.find(orgunit) if orgunit else ds.tree[ds.top_orgunit]
+    except KeyError as exc:
+        err.print(f"[red]Lỗi:[/red] {exc.args[0]}")
+        raise typer.Exit(2) from None
+    y = ds.reference_year
+    kids = ds.tree.children(org.code) if units else []
+    rows = form_rows(
+        ds.catalog, CellIndex(ds.values.frame), form, org.code, y, [k.code for k in kids]
+    )
+
+    f = ds.catalog.forms[form]
+    table = Table(title=f"{f.label}: {f.title}\n{org.full_name}", header_style="bold")
+    table.add_column("STT")
+    table.add_column("Chỉ tiêu", min_width=28, max_width=60)
+    table.add_column("ĐVT", max_width=12)
+    for head in (f"KH\n{y}", f"TH 6T\n{y}", f"Ước TH\n{y}", f"KH\n{y + 1}"):
+        table.add_column(head, justify="right", no_wrap=True)
+    for k in kids:
+        table.add_column(k.name, justify="right", no_wrap=True)
+    for spec in RATIOS:
+        if spec.printed_measure is not None:
+            table.add_column(f"{spec.label}\n% in", justify="right", no_wrap=True)
+            table.add_column(f"{spec.label}\n% tính", justify="right", no_wrap=True)
+
+    differences = 0
+    for row in rows:
+        ind = row.indicator
+        name = "  " * row.depth + ind.name
+        if ind.kind is RowKind.GROUP:
+            table.add_row(ind.stt, Text(name, style="bold"))
+            continue
+        texts = [_cell_text(c, ind.decimals) for c in row.main + row.children]
+        ratio_cells: list[str | Text] = []
+        for comp in row.comparisons:
+            shown: str | Text = (
+                ""
+                if comp.computed is None
+                else format_number(comp.computed, comp.decimals, parens=True)
+            )
+            if comp.differs:
+                differences += 1
+                shown = Text(
+                    "không tính" if comp.computed is None else f"≠ {shown}", style="bold red"
+                )
+            ratio_cells.extend([comp.printed.printed, shown])
+        table.add_row(ind.stt, name, ind.unit_printed or ind.unit, *texts, *ratio_cells)
+    console.print(table)
+    console.print(
+        "Tỷ lệ «tính» được làm tròn theo số chữ số thập phân của tỷ lệ in; chỉ tiêu càng thấp "
+        "càng tốt được so sánh ngược (cũ/mới). "
+        f"Số ô tỷ lệ khác bản in: {format_number(differences)}."
+    )
+
+
+@app.command("values")
+def values_cmd(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Định dạng: csv hoặc json.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Ghi ra tệp thay vì màn hình.")
+    ] = None,
+    dataset: DatasetOpt = DEFAULT_DATASET,
+) -> None:
+    """Xuất mọi giá trị ở dạng dài (mỗi dòng một giá trị); các cột xem docs/export.md."""
+    if fmt not in ("csv", "json"):
+        err.print(f"[red]Lỗi:[/red] định dạng «{fmt}» không hỗ trợ; chọn csv hoặc json.")
+        raise typer.Exit(2)
+    ds = _load(dataset)
+    rows = long_values(ds)
+    if fmt == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+    else:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+        text = buf.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Đã ghi {format_number(len(rows))} giá trị vào {output}.")
+
+
+def main() -> None:
+    app()

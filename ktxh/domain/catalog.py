@@ -1,0 +1,189 @@
+"""The indicator catalog: forms (Biểu), indicators (chỉ tiêu) and units (ĐVT)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    """Which way is better. The official forms print ``old / new`` for DOWN."""
+
+    UP = "up"
+    DOWN = "down"
+    NEUTRAL = "neutral"
+
+
+class Consolidation(StrEnum):
+    """How the total of a parent org unit is made from its children."""
+
+    SUM = "sum"
+    RATE = "rate"  # recomputed from numerator and denominator
+    WEIGHTED_MEAN = "weighted_mean"  # e.g. yield weighted by area
+    COUNT = "count"  # number of children meeting a standard (value > 0)
+    CITY_ONLY = "city_only"  # no breakdown below the top unit
+    NONE = "none"
+
+
+class Children(StrEnum):
+    """What the direct sub-items of a row are to it."""
+
+    COMPLETE = "complete"  # they add up to the parent
+    PARTIAL = "partial"  # "Trong đó": of which; at most the parent
+    NONE = "none"  # not additive parts (area / yield / production ...)
+    LEAF = ""
+
+
+class RowKind(StrEnum):
+    GROUP = "group"  # a heading; carries no values
+    INDICATOR = "indicator"
+
+
+# Measures of a value. Comparison ratios are computed, never stored, except the
+# percentages a source printed, which are kept to be checked against.
+MEASURES = (
+    "plan",
+    "h1",
+    "estimate",
+    "actual",
+    "printed_ratio_estimate_plan",
+    "printed_ratio_nextplan_estimate",
+)
+PRINTED_RATIO_MEASURES = MEASURES[4:]
+
+MEASURE_LABELS = {
+    "plan": "Kế hoạch",
+    "h1": "TH 6 tháng",
+    "estimate": "Ước TH cả năm",
+    "actual": "Thực hiện cả năm",
+    "printed_ratio_estimate_plan": "Ước TH/KH (%) in trên biểu",
+    "printed_ratio_nextplan_estimate": "KH năm sau/Ước TH (%) in trên biểu",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit of measure with its dimension and its scale to the dimension's base.
+
+    ``1 tỷ đồng`` = 10⁹ ``đồng``; ``1 %`` = 0,01; ``1 tạ/ha`` = 100 kg/ha.
+    """
+
+    name: str
+    dimension: str
+    scale: Decimal
+    base: str
+    is_share: bool = False  # %, ‰: bounded shares and rates
+
+    def factor_to(self, other: Unit) -> Decimal:
+        """The number to multiply a value in ``self`` by to express it in ``other``."""
+        if self.dimension != other.dimension:
+            raise ValueError(
+                f"Không đổi được đơn vị «{self.name}» sang «{other.name}»: khác đại lượng"
+            )
+        return self.scale / other.scale
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """An annex form (Biểu số N) and the columns it prints."""
+
+    number: int
+    title: str
+    columns: tuple[str, ...]
+    seed_line: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"Biểu số {self.number}"
+
+    @property
+    def has_unit_breakdown(self) -> bool:
+        return "units" in self.columns
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    code: str
+    form: int
+    position: int
+    name: str
+    unit: str = ""
+    kind: RowKind = RowKind.INDICATOR
+    stt: str = ""
+    full_name: str = ""
+    of_which: bool = False
+    parent: str | None = None
+    children: Children = Children.LEAF
+    unit_printed: str = ""
+    direction: Direction = Direction.UP
+    consolidation: Consolidation = Consolidation.SUM
+    basis: tuple[str, ...] = ()
+    comparable: bool = True
+    decimals: int = 0
+    seed_line: int | None = None
+    values_line: int | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.full_name or self.name
+
+
+@dataclass
+class Catalog:
+    forms: dict[int, Form]
+    indicators: dict[str, Indicator]
+    units: dict[str, Unit]
+    _children: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for ind in self.indicators.values():
+            if ind.parent is not None:
+                self._children.setdefault(ind.parent, []).append(ind.code)
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return iter(self.indicators.values())
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def __getitem__(self, code: str) -> Indicator:
+        return self.indicators[code]
+
+    def in_form(self, number: int) -> list[Indicator]:
+        return sorted(
+            (i for i in self.indicators.values() if i.form == number), key=lambda i: i.position
+        )
+
+    def children_of(self, code: str) -> list[Indicator]:
+        return [self.indicators[c] for c in self._children.get(code, [])]
+
+    def unit_of(self, indicator: Indicator) -> Unit | None:
+        return self.units.get(indicator.unit)
+
+    def validate(self) -> list[str]:
+        """Structural problems, in Vietnamese; empty when the catalog is sound."""
+        problems: list[str] = []
+        positions: dict[int, list[int]] = {}
+        for ind in self.indicators.values():
+            positions.setdefault(ind.form, []).append(ind.position)
+            where = f"Chỉ tiêu {ind.code} ({ind.name})"
+            if ind.form not in self.forms:
+                problems.append(f"{where}: không có biểu số {ind.form}")
+            if ind.parent is not None and ind.parent not in self.indicators:
+                problems.append(f"{where}: chỉ tiêu cha {ind.parent} không tồn tại")
+            if ind.kind is RowKind.INDICATOR and ind.unit and ind.unit not in self.units:
+                problems.append(f"{where}: đơn vị tính «{ind.unit}» chưa có trong danh mục")
+            for b in ind.basis:
+                if b not in self.indicators:
+                    problems.append(f"{where}: chỉ tiêu cơ sở {b} không tồn tại")
+        for form, pos in positions.items():
+            if sorted(pos) != list(range(1, len(pos) + 1)):
+                problems.append(f"Biểu số {form}: số thứ tự dòng không liên tục")
+        return problems
+
+
+def units_by_name(units: Iterable[Unit]) -> dict[str, Unit]:
+    return {u.name: u for u in units}

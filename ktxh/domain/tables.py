@@ -1,0 +1,121 @@
+"""A form as people read it: its rows, the usual columns, and both comparisons.
+
+This is the view that the terminal, the annex workbook and the web share:
+for one org unit and reference year Y, each row of a form with
+KH Y, TH 6 tháng Y, Ước TH Y, KH Y+1, the children's KH Y+1, and for each
+comparison the printed % (if any) beside the computed one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from ktxh.domain.catalog import Catalog, Indicator
+from ktxh.domain.compare import RATIOS, Agreement, RatioSpec, classify, ratio, round_half_up
+from ktxh.domain.numbers import decimals_of
+
+Key = tuple[str, str, int, str]
+
+MAIN_COLUMNS: tuple[tuple[str, int], ...] = (("plan", 0), ("h1", 0), ("estimate", 0), ("plan", 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    value: float | None = None
+    printed: str = ""
+    present: bool = False  # stored (a printed "-" is present with value None)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    spec: RatioSpec
+    computed: float | None
+    printed: Cell
+    decimals: int
+    agreement: Agreement | None  # None when nothing was printed
+
+    @property
+    def rounded(self) -> float | None:
+        return None if self.computed is None else round_half_up(self.computed, self.decimals)
+
+    @property
+    def differs(self) -> bool:
+        return self.agreement not in (None, Agreement.EXACT)
+
+
+@dataclass(frozen=True, slots=True)
+class FormRow:
+    indicator: Indicator
+    depth: int
+    main: tuple[Cell, ...]
+    children: tuple[Cell, ...]
+    comparisons: tuple[Comparison, ...] = field(default=())
+
+
+class CellIndex:
+    """Random access to the cells of a value frame by (indicator, org, year, measure)."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._cells: dict[Key, Cell] = {
+            (r[0], r[1], r[2], r[3]): Cell(r[4], r[5] or "", True)
+            for r in frame.select(
+                "indicator", "orgunit", "year", "measure", "value", "printed"
+            ).iter_rows()
+        }
+
+    def __getitem__(self, key: Key) -> Cell:
+        return self._cells.get(key, Cell())
+
+
+def _depth(catalog: Catalog, ind: Indicator) -> int:
+    n = 0
+    while ind.parent is not None and n < 20:
+        ind = catalog[ind.parent]
+        n += 1
+    return n
+
+
+def _decimals(cell: Cell) -> int:
+    return decimals_of(cell.printed) or 0
+
+
+def form_rows(
+    catalog: Catalog,
+    cells: CellIndex,
+    form: int,
+    orgunit: str,
+    year: int,
+    children: list[str] | None = None,
+) -> list[FormRow]:
+    rows = []
+    for ind in catalog.in_form(form):
+        main = tuple(cells[(ind.code, orgunit, year + off, m)] for m, off in MAIN_COLUMNS)
+        kids = tuple(cells[(ind.code, c, year + 1, "plan")] for c in children or [])
+        comps = []
+        for spec in RATIOS:
+            if spec.printed_measure is None:
+                continue
+            new = cells[(ind.code, orgunit, year + spec.new[1], spec.new[0])]
+            old = cells[(ind.code, orgunit, year + spec.old[1], spec.old[0])]
+            printed = cells[
+                (ind.code, orgunit, year + spec.printed_year_offset, spec.printed_measure)
+            ]
+            dec = _decimals(printed)
+            agreement = None
+            if printed.value is not None:
+                agreement, _ = classify(
+                    printed.value,
+                    dec,
+                    new.value,
+                    old.value,
+                    _decimals(new),
+                    _decimals(old),
+                    ind.direction,
+                    ind.comparable,
+                )
+            computed = ratio(new.value, old.value, ind.direction, ind.comparable)
+            comps.append(Comparison(spec, computed, printed, dec, agreement))
+        rows.append(FormRow(ind, _depth(catalog, ind), main, kids, tuple(comps)))
+    return rows

@@ -1,0 +1,97 @@
+import polars as pl
+import pytest
+
+from ktxh.domain.catalog import Catalog, Direction, Indicator, Unit
+from ktxh.domain.compare import Agreement, classify, comparison_frame, ratio, round_half_up
+from ktxh.domain.values import frame_from_rows
+
+
+def test_higher_is_better_is_new_over_old() -> None:
+    # Biểu 1 line 231: budget revenue, plan 2024 169,5 against estimate 207: printed 82
+    r = ratio(169.5, 207)
+    assert r is not None and round_half_up(r) == 82
+
+
+def test_lower_is_better_is_printed_the_other_way_round() -> None:
+    # Biểu 1 line 236: malnutrition 9,7 -> 9,2: printed 105 (9,7 / 9,2)
+    r = ratio(9.2, 9.7, Direction.DOWN)
+    assert r is not None and round_half_up(r) == 105
+    # natural population growth, estimate 10,8 against plan 10,5: printed 97
+    r = ratio(10.8, 10.5, Direction.DOWN)
+    assert r is not None and round_half_up(r) == 97
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "comparable"),
+    [
+        (-1.73, 0.10, True),
+        (0.2, -1.73, True),
+        (5.0, 0.0, True),
+        (None, 1.0, True),
+        (1.0, 2.0, False),
+    ],
+)
+def test_no_ratio_where_it_means_nothing(
+    new: float | None, old: float | None, comparable: bool
+) -> None:
+    assert ratio(new, old, comparable=comparable) is None
+
+
+def test_rounding_is_half_up_to_the_printed_decimals() -> None:
+    assert round_half_up(102.85, 1) == 102.9
+    assert round_half_up(81.88, 0) == 82
+    assert round_half_up(-2.5, 0) == -3
+
+
+def test_classify() -> None:
+    # exact
+    assert classify(105, 0, 62, 59, 0, 0, Direction.UP, True)[0] is Agreement.EXACT
+    # Biểu 1 line 239: plan 53, estimate 53,3, printed 100: 100,57 rounds to 101, but a plan
+    # printed as 53 may be 53,3 rounded: explained by the rounding of the inputs
+    assert classify(100, 0, 53.3, 53, 1, 0, Direction.UP, True)[0] is Agreement.ROUNDING
+    # printed the other way round
+    assert classify(97, 0, 10.8, 10.5, 1, 1, Direction.UP, True)[0] is Agreement.INVERTED
+    # Biểu 7 line 534: unemployment 1,21 -> 9 printed 700; neither 13 nor 744
+    assert classify(700, 0, 9, 1.21, 0, 2, Direction.DOWN, True)[0] is Agreement.MISMATCH
+    assert classify(58, 0, 163, 163, 0, 0, Direction.UP, True)[0] is Agreement.MISMATCH
+    assert classify(-1730, 1, -1.73, 0.1, 2, 2, Direction.UP, False)[0] is Agreement.NOT_COMPUTABLE
+
+
+def test_comparison_frame_is_vectorised_over_the_value_table() -> None:
+    units = {"%": Unit("%", "ratio", __import__("decimal").Decimal("0.01"), "1", True)}
+    cat = Catalog(
+        {},
+        {
+            "A": Indicator("A", 1, 1, "Thu ngân sách", unit="%"),
+            "B": Indicator("B", 1, 2, "Suy dinh dưỡng", unit="%", direction=Direction.DOWN),
+        },
+        units,
+    )
+    rows = []
+    for code, plan, est, nxt in (("A", 207, 207, 169.5), ("B", 9.7, 9.7, 9.2)):
+        for measure, year, v in (
+            ("plan", 2023, plan),
+            ("estimate", 2023, est),
+            ("plan", 2024, nxt),
+        ):
+            rows.append(
+                {"indicator": code, "orgunit": "c", "year": year, "measure": measure, "value": v}
+            )
+    rows.append(
+        {
+            "indicator": "A",
+            "orgunit": "c",
+            "year": 2024,
+            "measure": "printed_ratio_nextplan_estimate",
+            "value": 82.0,
+            "printed": "82",
+        }
+    )
+    out = comparison_frame(frame_from_rows(rows), cat, 2023)
+    got = {
+        (r["indicator"], r["ratio"]): r for r in out.filter(pl.col("ratio") != "h1_plan").to_dicts()
+    }
+    assert round_half_up(got[("A", "nextplan_estimate")]["computed"]) == 82
+    assert got[("A", "nextplan_estimate")]["printed"] == 82
+    assert round_half_up(got[("B", "nextplan_estimate")]["computed"]) == 105
+    assert round_half_up(got[("A", "estimate_plan")]["computed"]) == 100
