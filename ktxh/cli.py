@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ktxh.domain.catalog import RowKind
 from ktxh.domain.compare import RATIOS
+from ktxh.domain.consolidate import consolidate
 from ktxh.domain.numbers import decimals_of, format_number
 from ktxh.domain.tables import Cell, CellIndex, form_rows
 from ktxh.io.dataset import DEFAULT_DATASET, Dataset, DatasetError, read_dataset
@@ -81,8 +82,13 @@ def forms_cmd(dataset: DatasetOpt = DEFAULT_DATASET) -> None:
     console.print(table)
 
 
-def _cell_text(cell: Cell, decimals: int) -> str:
-    """A stored value, shown with the decimals it was printed with (else the catalog's)."""
+def _cell_text(cell: Cell, decimals: int) -> str | Text:
+    """A stored value, shown with the decimals it was printed with (else the catalog's).
+
+    A total the form does not print but the units make is shown in italics with "Σ".
+    """
+    if cell.computed and cell.value is not None:
+        return Text(f"Σ {format_number(cell.value, decimals, parens=True)}", style="italic cyan")
     if not cell.present:
         return ""
     if cell.value is None:
@@ -116,9 +122,10 @@ def show_cmd(
         raise typer.Exit(2) from None
     y = ds.reference_year
     kids = ds.tree.children(org.code) if units else []
-    rows = form_rows(
-        ds.catalog, CellIndex(ds.values.frame), form, org.code, y, [k.code for k in kids]
+    cells = CellIndex(ds.values.frame).fill_totals(
+        consolidate(ds.values.frame, ds.catalog, ds.tree)
     )
+    rows = form_rows(ds.catalog, cells, form, org.code, y, [k.code for k in kids])
 
     f = ds.catalog.forms[form]
     table = Table(title=f"{f.label}: {f.title}\n{org.full_name}", header_style="bold")
@@ -141,7 +148,7 @@ def show_cmd(
         if ind.kind is RowKind.GROUP:
             table.add_row(ind.stt, Text(name, style="bold"))
             continue
-        texts = [_cell_text(c, ind.decimals) for c in row.main + row.children]
+        texts: list[str | Text] = [_cell_text(c, ind.decimals) for c in row.main + row.children]
         ratio_cells: list[str | Text] = []
         for comp in row.comparisons:
             shown: str | Text = (
@@ -159,7 +166,7 @@ def show_cmd(
     console.print(table)
     console.print(
         "Tỷ lệ «tính» được làm tròn theo số chữ số thập phân của tỷ lệ in; chỉ tiêu càng thấp "
-        "càng tốt được so sánh ngược (cũ/mới). "
+        "càng tốt được so sánh ngược (cũ/mới). Σ: tổng cộng biểu không in, tính từ các đơn vị. "
         f"Số ô tỷ lệ khác bản in: {format_number(differences)}."
     )
 

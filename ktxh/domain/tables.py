@@ -26,6 +26,7 @@ class Cell:
     value: float | None = None
     printed: str = ""
     present: bool = False  # stored (a printed "-" is present with value None)
+    computed: bool = False  # not stored: consolidated from the units below
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,14 @@ class CellIndex:
 
     def __getitem__(self, key: Key) -> Cell:
         return self._cells.get(key, Cell())
+
+    def fill_totals(self, totals: pl.DataFrame) -> CellIndex:
+        """Add consolidated totals (from :func:`consolidate`) where nothing is stored."""
+        for r in totals.select("indicator", "orgunit", "year", "measure", "value").iter_rows():
+            key = (r[0], r[1], r[2], r[3])
+            if key not in self._cells and r[4] is not None:
+                self._cells[key] = Cell(r[4], "", False, True)
+        return self
 
 
 def _depth(catalog: Catalog, ind: Indicator) -> int:
@@ -119,3 +128,29 @@ def form_rows(
             comps.append(Comparison(spec, computed, printed, dec, agreement))
         rows.append(FormRow(ind, _depth(catalog, ind), main, kids, tuple(comps)))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One percentage the source printed, held against the one computed from its row."""
+
+    indicator: Indicator
+    comparison: Comparison
+    used_total: bool  # a total the form does not print was consolidated from the units
+
+
+def ratio_audit(catalog: Catalog, cells: CellIndex, orgunit: str, year: int) -> list[AuditRow]:
+    """Every printed comparison % of every form, in form and row order."""
+    out = []
+    for form in sorted(catalog.forms):
+        for row in form_rows(catalog, cells, form, orgunit, year):
+            for comp in row.comparisons:
+                if comp.agreement is None:
+                    continue
+                spec = comp.spec
+                used = any(
+                    cells[(row.indicator.code, orgunit, year + off, m)].computed
+                    for m, off in (spec.new, spec.old)
+                )
+                out.append(AuditRow(row.indicator, comp, used))
+    return out
