@@ -143,6 +143,8 @@ def comparison_frame(values: pl.DataFrame, catalog: Catalog, year: int) -> pl.Da
     ``printed`` (the source's number), ``printed_text``. Vectorised over the
     whole value table.
     """
+    if "printed" not in values.columns:
+        values = values.with_columns(pl.lit(None, pl.String).alias("printed"))
     meta = pl.DataFrame(
         {
             "indicator": [i.code for i in catalog],
