@@ -36,6 +36,15 @@ class Children(StrEnum):
     LEAF = ""
 
 
+class Nature(StrEnum):
+    """What kind of quantity an indicator is; decides which checks apply."""
+
+    FLOW = "flow"  # accumulates over the year: output, revenue, visitors; h1 <= estimate
+    STOCK = "stock"  # a level at a date: population, schools, hectares
+    RATE = "rate"  # a share, a rate or an average: %, ‰, per 10.000, tạ/ha
+    NONE = ""  # headings
+
+
 class RowKind(StrEnum):
     GROUP = "group"  # a heading; carries no values
     INDICATOR = "indicator"
@@ -117,6 +126,7 @@ class Indicator:
     parent: str | None = None
     children: Children = Children.LEAF
     unit_printed: str = ""
+    nature: Nature = Nature.STOCK
     direction: Direction = Direction.UP
     consolidation: Consolidation = Consolidation.SUM
     basis: tuple[str, ...] = ()

@@ -30,6 +30,7 @@ from ktxh.domain.catalog import (
     Direction,
     Form,
     Indicator,
+    Nature,
     RowKind,
     Unit,
 )
@@ -52,6 +53,7 @@ INDICATOR_COLUMNS = (
     "children",
     "unit",
     "unit_printed",
+    "nature",
     "direction",
     "consolidation",
     "basis",
@@ -152,6 +154,7 @@ def _read_indicators(path: Path) -> tuple[dict[str, Indicator], dict[str, str]]:
                 children=Children(r["children"]),
                 unit=r["unit"],
                 unit_printed=r["unit_printed"],
+                nature=Nature(r["nature"]),
                 direction=Direction(r["direction"]),
                 consolidation=Consolidation(r["consolidation"]),
                 basis=tuple(b for b in r["basis"].split(" ") if b),
