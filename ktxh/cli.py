@@ -15,12 +15,19 @@ from rich.table import Table
 from rich.text import Text
 
 from ktxh.domain.catalog import RowKind
+from ktxh.domain.checks import CheckContext, Finding, Severity, run_checks
 from ktxh.domain.compare import RATIOS
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.numbers import decimals_of, format_number
+from ktxh.domain.report import ReportMetaError
 from ktxh.domain.tables import Cell, CellIndex, form_rows
 from ktxh.io.dataset import DEFAULT_DATASET, Dataset, DatasetError, read_dataset
+from ktxh.io.docx_report import ReportError
 from ktxh.io.export import EXPORT_COLUMNS, long_values
+from ktxh.io.findings_json import findings_document
+from ktxh.io.pdf import LibreOfficeNotFound, PdfError
+from ktxh.io.publish import publish
+from ktxh.io.xlsx_forms import AnnexError
 
 app = typer.Typer(
     help="ktxh: kế hoạch phát triển kinh tế - xã hội (danh mục, số liệu, so sánh, báo cáo).",
@@ -198,6 +205,171 @@ def values_cmd(
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"Đã ghi {format_number(len(rows))} giá trị vào {output}.")
+
+
+@app.command("check")
+def check_cmd(
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Định dạng: text, json hoặc xlsx.")
+    ] = "text",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Ghi ra tệp (bắt buộc với xlsx)."),
+    ] = None,
+    min_severity: Annotated[
+        str,
+        typer.Option("--min-severity", help="Chỉ hiện từ mức này trở lên: lỗi, cảnh báo, lưu ý."),
+    ] = "lưu ý",
+    dataset: DatasetOpt = DEFAULT_DATASET,
+) -> None:
+    """Kiểm tra số liệu, giải thích từng chỗ không khớp. Mã thoát 1 nếu có lỗi."""
+    if fmt not in ("text", "json", "xlsx"):
+        err.print(f"[red]Lỗi:[/red] định dạng «{fmt}» không hỗ trợ; chọn text, json hoặc xlsx.")
+        raise typer.Exit(2)
+    if fmt == "xlsx" and output is None:
+        err.print("[red]Lỗi:[/red] định dạng xlsx cần --output TỆP.xlsx.")
+        raise typer.Exit(2)
+    try:
+        floor = Severity.parse(min_severity)
+    except ValueError as exc:
+        err.print(f"[red]Lỗi:[/red] {exc}")
+        raise typer.Exit(2) from None
+    ds = _load(dataset)
+    ctx = CheckContext(
+        ds.catalog, ds.tree, ds.values.frame, ds.reference_year, ds.top_orgunit, ds.claims
+    )
+    findings = run_checks(ctx, ds.rules, floor)
+    if fmt == "json":
+        text = json.dumps(findings_document(ds, findings), ensure_ascii=False, indent=1) + "\n"
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+    elif fmt == "xlsx":
+        from ktxh.io.xlsx_forms import write_annex
+
+        assert output is not None
+        write_annex(ds, output, highlights=_highlights(findings))
+    else:
+        _print_findings(ds, findings, output)
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    summary = ", ".join(f"{format_number(n)} {s.value}" for s, n in counts.items())
+    err.print(f"Kết quả kiểm tra: {summary}.")
+    if output is not None:
+        err.print(f"Đã ghi vào {output}.")
+    if counts[Severity.ERROR]:
+        raise typer.Exit(1)
+
+
+def _highlights(findings: list[Finding]) -> dict[tuple[str, str, int, str], tuple[str, str]]:
+    """One highlight per cell: the gravest severity and every message."""
+    cells: dict[tuple[str, str, int, str], list[Finding]] = {}
+    for f in findings:
+        if f.indicator and f.orgunit and f.year is not None and f.measure:
+            cells.setdefault((f.indicator, f.orgunit, f.year, f.measure), []).append(f)
+    return {
+        key: (
+            max(fs, key=lambda f: f.severity.rank).severity.value,
+            "\n".join(f"[{f.severity.value}] {f.message}" for f in fs),
+        )
+        for key, fs in cells.items()
+    }
+
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
+
+
+def _print_findings(ds: Dataset, findings: list[Finding], output: Path | None) -> None:
+    """Findings grouped by form, for people."""
+    out = Console(file=output.open("w", encoding="utf-8"), width=200) if output else console
+    groups: dict[int, list[Finding]] = {}
+    for f in findings:
+        ind = ds.catalog.indicators.get(f.indicator or "")
+        groups.setdefault(ind.form if ind else 0, []).append(f)
+    if not findings:
+        out.print("Không phát hiện chỗ nào không khớp.")
+    for form in sorted(groups):
+        items = groups[form]
+        if form:
+            title = f"{ds.catalog.forms[form].label}: {ds.catalog.forms[form].title}"
+        else:
+            title = "Phần thuyết minh của báo cáo"
+        counts = ", ".join(
+            f"{sum(1 for f in items if f.severity is s)} {s.value}"
+            for s in Severity
+            if any(f.severity is s for f in items)
+        )
+        out.print(Text(f"{title} ({counts})", style="bold"))
+        for f in items:
+            ind = ds.catalog.indicators.get(f.indicator or "")
+            where = []
+            if f.seed_line:
+                where.append(f"dòng {f.seed_line}")
+            if ind:
+                where.append(f"{ind.code} {ind.label}")
+            line = Text("  ")
+            line.append(f"[{f.severity.value}]", style=SEVERITY_STYLE[f.severity])
+            line.append(f" {' · '.join(where)}: " if where else " ")
+            line.append(f.message)
+            out.print(line)
+        out.print()
+    if output is not None:
+        out.file.close()
+
+
+@app.command("report")
+def report_cmd(
+    xlsx: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx", help="Ghi phụ lục các biểu số liệu (Excel, mỗi biểu một trang tính)."
+        ),
+    ] = None,
+    docx: Annotated[
+        Path | None, typer.Option("--docx", help="Ghi báo cáo thuyết minh (Word).")
+    ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf",
+            help="Ghi bản PDF của báo cáo (cần LibreOffice); khi chỉ có --xlsx: PDF của phụ lục.",
+        ),
+    ] = None,
+    pdf_xlsx: Annotated[
+        Path | None, typer.Option("--pdf-xlsx", help="Ghi bản PDF của phụ lục (cần LibreOffice).")
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", help="Mẫu báo cáo .docx riêng thay cho mẫu đi kèm ktxh."),
+    ] = None,
+    dataset: DatasetOpt = DEFAULT_DATASET,
+) -> None:
+    """Xuất phụ lục biểu số liệu (Excel), báo cáo thuyết minh (Word) và bản PDF."""
+    if not any((xlsx, docx, pdf, pdf_xlsx)):
+        err.print(
+            "[red]Lỗi:[/red] hãy chọn ít nhất một tệp để ghi: --xlsx, --docx, --pdf "
+            "hoặc --pdf-xlsx."
+        )
+        raise typer.Exit(2)
+    if pdf is not None and xlsx is not None and docx is None and pdf_xlsx is None:
+        pdf, pdf_xlsx = None, pdf  # only the workbook was asked for: --pdf is its PDF
+    ds = _load(dataset)
+    try:
+        publish(ds, xlsx=xlsx, docx=docx, pdf=pdf, pdf_xlsx=pdf_xlsx, template=template)
+    except LibreOfficeNotFound as exc:
+        err.print(f"[red]Lỗi:[/red] {exc}")
+        raise typer.Exit(3) from None
+    except (PdfError, ReportError, ReportMetaError, AnnexError, OSError) as exc:
+        err.print(f"[red]Lỗi:[/red] {exc}")
+        raise typer.Exit(2) from None
+    for path, what in (
+        (xlsx, "phụ lục biểu số liệu"),
+        (docx, "báo cáo thuyết minh"),
+        (pdf, "bản PDF của báo cáo"),
+        (pdf_xlsx, "bản PDF của phụ lục"),
+    ):
+        if path is not None:
+            err.print(f"Đã ghi {what} vào {path}.", soft_wrap=True, markup=False, highlight=False)
 
 
 def main() -> None:

@@ -72,6 +72,38 @@ MEASURE_LABELS = {
 }
 
 
+# Dimensions whose values are counted, not measured: whole numbers, exact when
+# printed without decimals (so rounding explains no difference).
+COUNT_DIMENSIONS = frozenset(
+    {
+        "persons",
+        "households",
+        "animals",
+        "items",
+        "rooms",
+        "cooperatives",
+        "communes",
+        "schools",
+        "beds",
+        "stations",
+        "facilities",
+        "departments",
+        "sessions",
+        "copies",
+        "buildings",
+        "sites",
+        "streets",
+        "clubs",
+        "events",
+        "subscriptions",
+        "documents",
+        "hamlets",
+        "organisations",
+        "visits",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Unit:
     """A unit of measure with its dimension and its scale to the dimension's base.
@@ -84,6 +116,15 @@ class Unit:
     scale: Decimal
     base: str
     is_share: bool = False  # %, ‰: bounded shares and rates
+
+    @property
+    def is_count(self) -> bool:
+        """Counted one by one (people, households, schools), not in thousands."""
+        return self.dimension in COUNT_DIMENSIONS and self.scale == 1
+
+    def same_quantity(self, other: Unit) -> bool:
+        """Addable without conversion ("cháu" and "học sinh" are both people)."""
+        return self.dimension == other.dimension and self.scale == other.scale
 
     def factor_to(self, other: Unit) -> Decimal:
         """The number to multiply a value in ``self`` by to express it in ``other``."""

@@ -34,6 +34,7 @@ from ktxh.domain.catalog import (
     RowKind,
     Unit,
 )
+from ktxh.domain.checks import DeclaredRule, Severity
 from ktxh.domain.narrative import Claim, ClaimKind
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.values import SCHEMA, ValueTable
@@ -105,6 +106,7 @@ class Dataset:
     values: ValueTable
     claims: list[Claim] = field(default_factory=list)
     unplaced: dict[str, str] = field(default_factory=dict)
+    rules: list[DeclaredRule] = field(default_factory=list)
 
     @property
     def reference_year(self) -> int:
@@ -276,7 +278,38 @@ def read_dataset(path: Path | str = DEFAULT_DATASET) -> Dataset:
                     note=r["note"],
                 )
             )
-    return Dataset(path, meta, catalog, tree, ValueTable(frame), claims, unplaced)
+    rules = _read_rules(path / "rules.csv", catalog.indicators)
+    return Dataset(path, meta, catalog, tree, ValueTable(frame), claims, unplaced, rules)
+
+
+def _read_rules(path: Path, indicators: dict[str, Indicator]) -> list[DeclaredRule]:
+    """Declared check rules (docs/checks.md); an absent file means none."""
+    if not path.exists():
+        return []
+    out = []
+    for n, r in enumerate(_rows(path), start=2):
+        where = f"{path.name}, dòng {n} ({r.get('id', '')})"
+        try:
+            rule = DeclaredRule(
+                id=r["id"],
+                title=r["title"],
+                left=r["left"],
+                operator=r["operator"],
+                right=r["right"],
+                severity=Severity.parse(r["severity"]),
+                message=r["message"],
+                tolerance=float(r["tolerance"]) if r["tolerance"] else None,
+                orgunits=r["scope"] or "all",
+            )
+        except (KeyError, ValueError) as exc:
+            raise DatasetError(f"{where}: {exc}") from exc
+        unknown = [c for c in rule.codes if c not in indicators]
+        if unknown:
+            raise DatasetError(
+                f"{where}: mã chỉ tiêu không có trong danh mục: {', '.join(unknown)}"
+            )
+        out.append(rule)
+    return out
 
 
 def decimal_text(value: Decimal | float | None) -> str:

@@ -1,0 +1,63 @@
+"""Every check over a synthetic plan of 3.000 units (the issue's benchmark).
+
+    .venv/bin/python benchmarks/bench_checks.py [--units 3000] [--slips 30]
+
+The whole Lai Châu catalog, a province of 3.000 communes in 30 districts, and
+for each of 3 years the plan, first half, estimate and final actual: about
+14 million values. A consistent plan is made (ktxh.domain.synthetic), a few
+slips are typed in, then every rule runs. Record the output in RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import time
+
+import numpy as np
+import polars as pl
+
+from ktxh.domain.checks import CheckContext, run_checks
+from ktxh.domain.orgunits import OrgTree, OrgUnit
+from ktxh.domain.synthetic import SLIPS, consistent_plan, inject_slip
+from ktxh.io.dataset import read_dataset
+
+
+def province(units: int, districts: int = 30) -> OrgTree:
+    out = [OrgUnit("tinh", "Tỉnh", "tỉnh")]
+    out += [OrgUnit(f"h{d}", f"Huyện {d}", "huyện", "tinh") for d in range(districts)]
+    out += [OrgUnit(f"x{c}", f"Xã {c}", "xã", f"h{c % districts}") for c in range(units)]
+    return OrgTree(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--units", type=int, default=3000)
+    ap.add_argument("--slips", type=int, default=30)
+    args = ap.parse_args()
+    ds = read_dataset()
+    tree = province(args.units)
+    t0 = time.perf_counter()
+    columns = [(m, y) for y in (2022, 2023, 2024) for m in ("plan", "h1", "estimate", "actual")]
+    values = consistent_plan(ds.catalog, tree, 2023, ds.rules, seed=1, columns=columns)
+    rng = np.random.default_rng(0)
+    for n in range(args.slips):
+        out = inject_slip(ds.catalog, tree, values, SLIPS[n % len(SLIPS)], rng)
+        if out is not None:
+            values = out[0]
+    t1 = time.perf_counter()
+    ctx = CheckContext(ds.catalog, tree, values, 2023, "tinh")
+    findings = run_checks(ctx, ds.rules)
+    t2 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"machine: {platform.machine()}, {platform.python_version()}, polars {pl.__version__}")
+    rules = f"11 generic + {len(ds.rules)} declared"
+    print(f"units: {len(tree):,}; values: {values.height:,}; rules: {rules}")
+    print(f"make the plan: {t1 - t0:.1f} s")
+    print(f"run every check: {t2 - t1:.2f} s -> {len(findings):,} findings")
+    print(f"peak RSS: {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,658 @@
+"""Consistent plans made up from a catalog: for demos, property tests and benchmarks.
+
+Every org unit at the bottom of the tree gets random values, each indicator in
+the order its definition needs:
+
+* a declared rule ``X == expression`` defines X (production = area x yield);
+* a parent whose sub-items are complete is their sum;
+* a rate with a basis is ``k · numerator / denominator``;
+* an "of which" item is a share of its parent; the numerator of a share is a
+  share of its denominator; the yield of a sub-crop stays below the crop's;
+* anything else is drawn at random, in a range that suits its unit.
+
+Units higher up get what consolidation gives (``consolidate``'s rules); what
+does not consolidate (city-only rows, copies between forms) is made again at
+that level from its definition. Values are rounded to the catalog's decimals,
+the next year's plan and the estimate stay within 15 % of the plan, the first
+half of a flow is 35-65 % of the estimate, and the printed comparison
+percentages are the rounded ratios. Such a plan must pass every check.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from ktxh.domain.catalog import (
+    Catalog,
+    Children,
+    Consolidation,
+    Direction,
+    Indicator,
+    Nature,
+    RowKind,
+)
+from ktxh.domain.checks.expressions import CODE
+from ktxh.domain.checks.rules import DeclaredRule
+from ktxh.domain.consolidate import rate_factor
+from ktxh.domain.orgunits import OrgTree
+
+Array = np.ndarray
+Column = tuple[str, int]  # (measure, year)
+
+
+def plan_columns(year: int) -> list[Column]:
+    """What a plan report holds: KH, TH 6 tháng, Ước TH of the year, KH of the next."""
+    return [("plan", year), ("h1", year), ("estimate", year), ("plan", year + 1)]
+
+
+@dataclass(frozen=True)
+class _Def:
+    kind: str  # expr | sum | rate | scaled | partial | count | random
+    deps: tuple[str, ...] = ()
+    expr: ast.AST | None = None
+    factor: float = 1.0
+    group: tuple[str, ...] = ()
+
+
+def _same(catalog: Catalog, a: Indicator, b: Indicator) -> bool:
+    ua, ub = catalog.units.get(a.unit), catalog.units.get(b.unit)
+    return ua is not None and ub is not None and ua.same_quantity(ub)
+
+
+def _parts(catalog: Catalog, parent: Indicator) -> tuple[list[str], list[str]]:
+    """(complete parts, of-which parts) of a parent, looking through headings."""
+    whole: list[str] = []
+    partial: list[str] = []
+    stack = list(catalog.children_of(parent.code))
+    while stack:
+        child = stack.pop(0)
+        if child.kind is RowKind.GROUP:
+            stack.extend(catalog.children_of(child.code))
+        elif _same(catalog, child, parent):
+            if parent.children is Children.COMPLETE and not child.of_which:
+                whole.append(child.code)
+            else:
+                partial.append(child.code)
+    return whole, partial
+
+
+def definitions(catalog: Catalog, rules: Sequence[DeclaredRule] = ()) -> dict[str, _Def]:
+    """How each indicator is made, without cycles (a weaker definition gives way)."""
+    defs: dict[str, list[_Def]] = {}
+
+    def add(code: str, d: _Def) -> None:
+        defs.setdefault(code, []).append(d)
+
+    for rule in rules:
+        left = CODE.findall(rule.left)
+        if rule.operator == "==" and len(left) == 1 and rule.left.strip() == left[0]:
+            expr = ast.parse(
+                CODE.sub(lambda m: "v_" + m.group(1).replace(".", "_"), rule.right), mode="eval"
+            )
+            add(left[0], _Def("expr", tuple(CODE.findall(rule.right)), expr))
+    weights: dict[str, str] = {}  # area -> yield weighted by it
+    for ind in catalog:
+        if ind.consolidation is Consolidation.WEIGHTED_MEAN and ind.basis:
+            weights.setdefault(ind.basis[0], ind.code)
+    for ind in catalog:
+        if ind.kind is not RowKind.INDICATOR:
+            continue
+        if ind.children in (Children.COMPLETE, Children.PARTIAL):
+            whole, partial = _parts(catalog, ind)
+            unit = catalog.units.get(ind.unit)
+            if whole and unit is not None and unit.is_share:
+                # a structure in %: the parts are a composition of the whole
+                for k, p in enumerate(whole):
+                    add(p, _Def("compose", (ind.code,), factor=k, group=tuple(whole)))
+            elif whole:
+                add(ind.code, _Def("sum", tuple(whole)))
+            for p in partial:
+                add(p, _Def("partial", (ind.code,)))
+                add(ind.code, _Def("cover", (p,)))
+        if ind.consolidation is Consolidation.RATE and len(ind.basis) == 2:
+            k_rate = rate_factor(catalog, ind)
+            if k_rate is not None:
+                add(ind.code, _Def("rate", ind.basis, factor=k_rate))
+                unit = catalog.units.get(ind.unit)
+                if unit is not None and unit.is_share:
+                    add(ind.basis[0], _Def("partial", (ind.basis[1],), factor=k_rate))
+        if ind.consolidation is Consolidation.WEIGHTED_MEAN and ind.basis:
+            area = catalog.indicators.get(ind.basis[0])
+            partial_area = area is not None and (
+                area.of_which
+                or (area.parent is not None and catalog[area.parent].children is Children.PARTIAL)
+            )
+            if area is not None and partial_area and area.parent in weights:
+                add(ind.code, _Def("scaled", (weights[area.parent],)))
+        if ind.consolidation is Consolidation.COUNT:
+            add(ind.code, _Def("count"))
+    # a sum of rounded parts is exact where a product of rounded factors is not:
+    # sums first (the declared product still holds within the printed precision)
+    order = ["sum", "expr", "rate", "compose", "scaled", "partial", "count", "cover"]
+    chosen: dict[str, _Def] = {}
+    for code in catalog.indicators:
+        options = sorted(defs.get(code, []), key=lambda d: order.index(d.kind))
+        chosen[code] = options[0] if options else _Def("random")
+        if chosen[code].kind == "partial":  # below every whole it is a part of
+            wholes = tuple(dict.fromkeys(p for o in options if o.kind == "partial" for p in o.deps))
+            chosen[code] = _Def("partial", wholes)
+    # a parent whose "of which" item is made some other way covers it instead
+    for code in catalog.indicators:
+        covers = [o for o in defs.get(code, []) if o.kind == "cover"]
+        strong_kids = [
+            c.deps[0]
+            for c in covers
+            if chosen[c.deps[0]].kind not in ("partial", "random", "count")
+        ]
+        if strong_kids and chosen[code].kind in ("random", "cover", "partial"):
+            chosen[code] = _Def("cover", tuple(strong_kids))
+        elif chosen[code].kind == "cover":
+            chosen[code] = _Def("random")
+    # break cycles: demote the definition that closes one to "random"
+    state: dict[str, int] = {}
+
+    def visit(code: str) -> None:
+        state[code] = 1
+        for dep in chosen[code].deps:
+            if dep not in chosen:
+                continue
+            if state.get(dep) == 1:
+                chosen[code] = _Def("random")
+                break
+            if state.get(dep) is None:
+                visit(dep)
+        state[code] = 2
+
+    for code in chosen:
+        if code not in state:
+            visit(code)
+    return chosen
+
+
+def _topological(defs: dict[str, _Def]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def visit(code: str) -> None:
+        if code in seen:
+            return
+        seen.add(code)
+        for dep in defs[code].deps:
+            if dep in defs:
+                visit(dep)
+        out.append(code)
+
+    for code in defs:
+        visit(code)
+    return out
+
+
+def _random_range(catalog: Catalog, ind: Indicator) -> tuple[float, float]:
+    unit = catalog.units.get(ind.unit)
+    if unit is None:
+        return (1.0, 100.0)
+    if unit.name == "%":
+        return (5.0, 95.0)
+    if unit.name == "‰":
+        return (1.0, 30.0)
+    if unit.is_count:
+        return (20.0, 2000.0)
+    return {
+        "yield": (30.0, 70.0),
+        "area": (20.0, 800.0),
+        "money": (5.0, 900.0),
+        "per_population": (1.0, 60.0),
+    }.get(unit.dimension, (10.0, 1000.0))
+
+
+def _eval(node: ast.AST, env: dict[str, Array]) -> Array:
+    if isinstance(node, ast.Expression):
+        return _eval(node.body, env)
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return np.asarray(float(node.value))
+    if isinstance(node, ast.Name):
+        return env[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_eval(node.operand, env)
+    if isinstance(node, ast.BinOp):
+        a, b = _eval(node.left, env), _eval(node.right, env)
+        if isinstance(node.op, ast.Add):
+            return np.asarray(a + b)
+        if isinstance(node.op, ast.Sub):
+            return np.asarray(a - b)
+        if isinstance(node.op, ast.Mult):
+            return np.asarray(a * b)
+        if isinstance(node.op, ast.Div):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(b != 0, a / np.where(b != 0, b, 1.0), np.nan)
+    raise ValueError(f"unsupported expression: {ast.dump(node)}")
+
+
+def _round(catalog: Catalog, ind: Indicator, v: Array) -> Array:
+    """To the decimals the catalog prints (people, households ... are whole)."""
+    unit = catalog.units.get(ind.unit)
+    decimals = 0 if unit is not None and unit.is_count else ind.decimals
+    return np.round(v, decimals)
+
+
+class _Maker:
+    def __init__(
+        self,
+        catalog: Catalog,
+        defs: dict[str, _Def],
+        rng: np.random.Generator,
+        columns: Sequence[Column],
+    ) -> None:
+        self.catalog = catalog
+        self.defs = defs
+        self.rng = rng
+        self.columns = list(columns)
+        self.width = len(self.columns)
+        # each first-half column and the estimate of its year
+        self.h1_pairs = [
+            (j, self.columns.index(("estimate", y)))
+            for j, (m, y) in enumerate(self.columns)
+            if m == "h1" and ("estimate", y) in self.columns
+        ]
+        self.order = _topological(defs)
+        self._shares: dict[tuple[tuple[str, ...], int], Array] = {}
+
+    def level(
+        self, n: int, below: dict[str, Array] | None, parent_index: Array | None, top: bool
+    ) -> dict[str, Array]:
+        """Values of ``n`` org units (shape n x 4 columns), bottom level when ``below`` is None."""
+        out: dict[str, Array] = {}
+        cat = self.catalog
+        for code in self.order:
+            ind = cat[code]
+            if ind.kind is not RowKind.INDICATOR:
+                continue
+            d = self.defs[code]
+            if below is not None and parent_index is not None and code in below:
+                total = self._consolidate(ind, below, parent_index, n)
+                if total is not None:
+                    out[code] = total
+                    continue
+            if ind.consolidation is Consolidation.CITY_ONLY and not top:
+                out[code] = np.full((n, self.width), np.nan)  # no breakdown below the top
+                continue
+            if any(dep not in out for dep in d.deps):
+                d = _Def("random")
+            if d.kind == "expr":
+                assert d.expr is not None
+                env = {"v_" + c.replace(".", "_"): out[c] for c in d.deps}
+                v = _eval(d.expr, env)
+            elif d.kind == "sum":
+                v = np.nansum(np.stack([out[c] for c in d.deps]), axis=0)
+            elif d.kind == "rate":
+                num, den = out[d.deps[0]], out[d.deps[1]]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    v = np.where(den > 0, d.factor * num / np.where(den > 0, den, 1.0), np.nan)
+            elif d.kind == "scaled":
+                v = out[d.deps[0]] * self.rng.uniform(0.9, 1.0, (n, 1))
+            elif d.kind == "partial":
+                whole = np.fmin.reduce([out[c] for c in d.deps])
+                v = whole * self.rng.uniform(0.1, 0.9, (n, 1))
+            elif d.kind == "cover":
+                v = np.fmax.reduce([out[c] for c in d.deps]) * self.rng.uniform(1.2, 2.0, (n, 1))
+            elif d.kind == "compose":
+                key = (d.group, n)
+                if key not in self._shares:
+                    self._shares[key] = self.rng.dirichlet(np.ones(len(d.group)), n)
+                v = out[d.deps[0]] * self._shares[key][:, int(d.factor)][:, None]
+            elif d.kind == "count":
+                met = (self.rng.uniform(0, 1, (n, 1)) < 0.8).astype(float)
+                v = np.repeat(met, self.width, axis=1)
+            else:
+                lo, hi = _random_range(cat, ind)
+                base = self.rng.uniform(lo, hi, (n, 1))
+                v = base * self.rng.uniform(0.87, 1.15, (n, self.width))
+                unit = cat.units.get(ind.unit)
+                if unit is not None and unit.name == "%":
+                    v = np.minimum(v, 99.0)
+            v = np.array(v, dtype=float)
+            parent_flow = bool(d.deps) and cat[d.deps[0]].nature is Nature.FLOW
+            if ind.nature is Nature.FLOW and (
+                d.kind == "random" or (d.kind == "partial" and not parent_flow)
+            ):
+                for h1, est in self.h1_pairs:
+                    v[:, h1] = v[:, est] * self.rng.uniform(0.35, 0.65, n)
+            unit = cat.units.get(ind.unit)
+            out[code] = np.round(v) if unit is not None and unit.is_count else v
+        return out
+
+    def _consolidate(
+        self, ind: Indicator, below: dict[str, Array], parent: Array, n: int
+    ) -> Array | None:
+        def total(a: Array) -> Array:
+            acc = np.zeros((n, self.width))
+            np.add.at(acc, parent, np.nan_to_num(a))
+            return acc
+
+        rule = ind.consolidation
+        if rule is Consolidation.SUM:
+            return total(below[ind.code])
+        if rule is Consolidation.COUNT:
+            return total((below[ind.code] > 0).astype(float))
+        if rule is Consolidation.WEIGHTED_MEAN and ind.basis and ind.basis[0] in below:
+            w = below[ind.basis[0]]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.asarray(total(below[ind.code] * w) / total(w))
+        return None  # rates are made from their consolidated parts by their definition
+
+
+def consistent_plan(
+    catalog: Catalog,
+    tree: OrgTree,
+    year: int,
+    rules: Sequence[DeclaredRule] = (),
+    seed: int = 0,
+    columns: Sequence[Column] | None = None,
+) -> pl.DataFrame:
+    """A plan that satisfies every relation the catalog and ``rules`` declare.
+
+    ``columns`` are the (measure, year) cells to fill, by default those of a plan
+    report for ``year`` (:func:`plan_columns`); the printed comparison
+    percentages are those of ``year``.
+    """
+    rng = np.random.default_rng(seed)
+    defs = definitions(catalog, rules)
+    maker = _Maker(catalog, defs, rng, columns or plan_columns(year))
+    depth = {u.code: tree.depth(u.code) for u in tree}
+    levels: dict[int, list[str]] = {}
+    for code, d in depth.items():
+        levels.setdefault(d, []).append(code)
+    has_kids = {u.parent for u in tree if u.parent is not None}
+    results: dict[str, tuple[list[str], dict[str, Array]]] = {}
+    leaves = [u.code for u in tree if u.code not in has_kids]
+    single = len(tree) == 1
+    results["leaves"] = (leaves, maker.level(len(leaves), None, None, single))
+    known: dict[str, tuple[int, str]] = {c: (i, "leaves") for i, c in enumerate(leaves)}
+    for d in sorted(levels, reverse=True):
+        parents = [c for c in levels[d] if c in has_kids]
+        if not parents:
+            continue
+        index = {c: i for i, c in enumerate(parents)}
+        # the children, grouped by the level they were made at
+        by_group: dict[str, list[str]] = {}
+        for u in tree:
+            if u.parent in index:
+                by_group.setdefault(known[u.code][1], []).append(u.code)
+        kids = [k for group in by_group.values() for k in group]
+        rows: dict[str, Array] = {}
+        for code in catalog.indicators:
+            parts = []
+            for group, members in by_group.items():
+                arr = results[group][1].get(code)
+                idx = np.array([known[k][0] for k in members])
+                parts.append(
+                    arr[idx] if arr is not None else np.full((len(members), maker.width), np.nan)
+                )
+            rows[code] = np.vstack(parts)
+        parent_index = np.array([index[tree[k].parent or ""] for k in kids])
+        name = f"level{d}"
+        results[name] = (parents, maker.level(len(parents), rows, parent_index, d == 0))
+        known.update({c: (i, name) for i, c in enumerate(parents)})
+    return _to_frame(catalog, tree, year, results, maker.columns)
+
+
+def _to_frame(
+    catalog: Catalog,
+    tree: OrgTree,
+    year: int,
+    results: dict[str, tuple[list[str], dict[str, Array]]],
+    columns: list[Column],
+) -> pl.DataFrame:
+    parts = []
+    for orgs, values in results.values():
+        for code, raw in values.items():
+            arr = _round(catalog, catalog[code], raw)
+            for j, (measure, y) in enumerate(columns):
+                parts.append(
+                    pl.DataFrame(
+                        {
+                            "indicator": [code] * len(orgs),
+                            "orgunit": orgs,
+                            "year": [y] * len(orgs),
+                            "measure": [measure] * len(orgs),
+                            "value": arr[:, j],
+                        },
+                        schema={
+                            "indicator": pl.String,
+                            "orgunit": pl.String,
+                            "year": pl.Int32,
+                            "measure": pl.String,
+                            "value": pl.Float64,
+                        },
+                    )
+                )
+    frame = pl.concat(parts).filter(pl.col("value").is_not_nan())
+    return pl.concat([frame, _printed_ratios(catalog, tree, year, frame)], how="vertical_relaxed")
+
+
+def _printed_ratios(
+    catalog: Catalog, tree: OrgTree, year: int, frame: pl.DataFrame
+) -> pl.DataFrame:
+    """The comparison % a form prints for the top unit, rounded to whole numbers."""
+    top = tree.roots[0].code
+    meta = pl.DataFrame(
+        {
+            "indicator": [i.code for i in catalog],
+            "down": [i.direction is Direction.DOWN for i in catalog],
+            "comparable": [i.comparable for i in catalog],
+        }
+    )
+    f = frame.filter(pl.col("orgunit") == top)
+    get = {
+        "plan": f.filter((pl.col("measure") == "plan") & (pl.col("year") == year)),
+        "estimate": f.filter((pl.col("measure") == "estimate") & (pl.col("year") == year)),
+        "next": f.filter((pl.col("measure") == "plan") & (pl.col("year") == year + 1)),
+    }
+    out = []
+    for new, old, measure, y in (
+        ("estimate", "plan", "printed_ratio_estimate_plan", year),
+        ("next", "estimate", "printed_ratio_nextplan_estimate", year + 1),
+    ):
+        j = (
+            get[new]
+            .select("indicator", pl.col("value").alias("new"))
+            .join(get[old].select("indicator", pl.col("value").alias("old")), on="indicator")
+            .join(meta, on="indicator")
+            .filter(pl.col("comparable") & (pl.col("new") > 0) & (pl.col("old") > 0))
+        )
+        r = (
+            pl.when(pl.col("down"))
+            .then(pl.col("old") / pl.col("new"))
+            .otherwise(pl.col("new") / pl.col("old"))
+            * 100
+        )
+        out.append(
+            j.select(
+                "indicator",
+                pl.lit(top).alias("orgunit"),
+                pl.lit(y, pl.Int32).alias("year"),
+                pl.lit(measure).alias("measure"),
+                (r + 0.5 + 1e-9).floor().alias("value"),
+            )
+        )
+    return pl.concat(out)
+
+
+# --- slips: the mistakes people make typing a plan ---------------------------------
+
+SLIPS = (
+    "transpose",
+    "comma_lost",
+    "comma_added",
+    "neighbour_column",
+    "share_as_permille",
+    "unit_dropped",
+)
+SLIP_LABELS = {
+    "transpose": "hai chữ số bị đảo chỗ",
+    "comma_lost": "mất dấu phẩy thập phân (×10ⁿ)",
+    "comma_added": "thêm nhầm dấu phẩy (÷10)",
+    "neighbour_column": "số của cột bên cạnh",
+    "share_as_permille": "tỷ lệ % gõ thành ‰ (×10)",
+    "unit_dropped": "bỏ sót số của một đơn vị",
+}
+
+
+@dataclass(frozen=True)
+class Slip:
+    kind: str
+    indicator: str
+    orgunit: str
+    year: int
+    measure: str
+    before: float
+    after: float | None  # None: the value was dropped
+
+
+def _transpose(value: float, decimals: int, rng: np.random.Generator) -> float | None:
+    text = f"{abs(value):.{decimals}f}"
+    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
+    pairs = [(a, b) for a, b in itertools.pairwise(digits) if b == a + 1 and text[a] != text[b]]
+    if not pairs:
+        return None
+    a, b = pairs[int(rng.integers(len(pairs)))]
+    swapped = text[:a] + text[b] + text[a] + text[b + 1 :]
+    return float(swapped) * (1 if value >= 0 else -1)
+
+
+def inject_slip(
+    catalog: Catalog,
+    tree: OrgTree,
+    values: pl.DataFrame,
+    kind: str,
+    rng: np.random.Generator,
+) -> tuple[pl.DataFrame, Slip] | None:
+    """One realistic slip in one cell of ``values``; None when no cell suits ``kind``."""
+    base = values.filter(
+        pl.col("measure").is_in(["plan", "h1", "estimate"]) & pl.col("value").is_not_null()
+    )
+    leaves = {u.code for u in tree} - {u.parent for u in tree if u.parent}
+    if kind == "share_as_permille":
+        shares = [i.code for i in catalog if i.unit == "%"]
+        base = base.filter(pl.col("indicator").is_in(shares) & (pl.col("value") > 0))
+    if kind == "unit_dropped":
+        base = base.filter(pl.col("orgunit").is_in(list(leaves)) & (pl.col("value") != 0))
+    if kind in ("transpose", "comma_lost", "comma_added"):
+        base = base.filter(pl.col("value").abs() >= 10)
+    if base.is_empty():
+        return None
+    for _ in range(50):
+        r = base.row(int(rng.integers(base.height)), named=True)
+        ind = catalog[r["indicator"]]
+        v = float(r["value"])
+        after: float | None
+        if kind == "transpose":
+            after = _transpose(v, ind.decimals, rng)
+        elif kind == "comma_lost":
+            after = v * 10 ** max(ind.decimals, 1)
+        elif kind == "comma_added":
+            after = round(v / 10, ind.decimals + 1)
+        elif kind == "share_as_permille":
+            after = v * 10
+        elif kind == "neighbour_column":
+            order = [
+                ("plan", r["year"]),
+                ("h1", r["year"]),
+                ("estimate", r["year"]),
+                ("plan", r["year"] + 1),
+            ]
+            here = order.index((r["measure"], r["year"]))
+            others = [order[j] for j in (here - 1, here + 1) if 0 <= j < len(order)]
+            m, y = others[int(rng.integers(len(others)))]
+            hit = values.filter(
+                (pl.col("indicator") == r["indicator"])
+                & (pl.col("orgunit") == r["orgunit"])
+                & (pl.col("measure") == m)
+                & (pl.col("year") == y)
+            )
+            after = None if hit.is_empty() else hit["value"][0]
+            if after is None or after == v:
+                continue
+        else:
+            after = None
+        if kind != "unit_dropped" and (after is None or after == v):
+            continue
+        key = (
+            (pl.col("indicator") == r["indicator"])
+            & (pl.col("orgunit") == r["orgunit"])
+            & (pl.col("year") == r["year"])
+            & (pl.col("measure") == r["measure"])
+        )
+        slip = Slip(kind, r["indicator"], r["orgunit"], r["year"], r["measure"], v, after)
+        if after is None:
+            return values.filter(~key), slip
+        return values.with_columns(
+            pl.when(key).then(pl.lit(after)).otherwise(pl.col("value")).alias("value")
+        ), slip
+    return None
+
+
+@dataclass(frozen=True)
+class Detection:
+    kind: str
+    trials: int
+    flagged: int  # the checked plan has a finding it did not have before the slip
+    located: int  # ... on the slipped indicator or one tied to it (parent, part, basis, rule)
+
+
+def _related(catalog: Catalog, rules: Sequence[DeclaredRule], code: str) -> set[str]:
+    ind = catalog[code]
+    out = {code, *ind.basis}
+    if ind.parent:
+        out.add(ind.parent)
+    out.update(c.code for c in catalog.children_of(code))
+    out.update(i.code for i in catalog if code in i.basis)
+    for rule in rules:
+        if code in rule.codes:
+            out.update(rule.codes)
+    return out
+
+
+def measure_detection(
+    catalog: Catalog,
+    tree: OrgTree,
+    year: int,
+    rules: Sequence[DeclaredRule],
+    seeds: Sequence[int],
+    kinds: Sequence[str] = SLIPS,
+) -> list[Detection]:
+    """Inject each kind of slip into consistent plans and count how often the checks
+    notice (any severity, compared with the clean plan)."""
+    from ktxh.domain.checks import CheckContext, run_checks
+
+    top = tree.roots[0].code
+    counts = {k: [0, 0, 0] for k in kinds}
+    for seed in seeds:
+        clean = consistent_plan(catalog, tree, year, rules, seed)
+        before = {
+            (f.rule, f.indicator, f.orgunit, f.year, f.measure)
+            for f in run_checks(CheckContext(catalog, tree, clean, year, top), rules)
+        }
+        rng = np.random.default_rng(seed)
+        for kind in kinds:
+            out = inject_slip(catalog, tree, clean, kind, rng)
+            if out is None:
+                continue
+            slipped, slip = out
+            found = [
+                f
+                for f in run_checks(CheckContext(catalog, tree, slipped, year, top), rules)
+                if (f.rule, f.indicator, f.orgunit, f.year, f.measure) not in before
+            ]
+            related = _related(catalog, rules, slip.indicator)
+            c = counts[kind]
+            c[0] += 1
+            c[1] += bool(found)
+            c[2] += any(f.indicator in related for f in found)
+    return [Detection(k, *counts[k]) for k in kinds]

@@ -1,0 +1,520 @@
+"""The official annex workbook: one sheet per Biểu, laid out as the forms are on paper.
+
+Each sheet has the title block ("Biểu số N", the title, "(Kèm theo báo cáo số
+.../BC-UBND ngày ... của UBND ...)"), the merged multi-row header of the form
+(Năm Y: Kế hoạch giao, TH 6 tháng, Ước TH cả năm; Định hướng kế hoạch năm Y+1:
+Tổng cộng and, "Trong đó", the units below; So sánh (%); Ghi chú), then one
+row per catalog row: STT and name as in the catalog, group rows bold, sub-items
+indented, the unit, and the values as real numbers formatted with the
+indicator's decimals (``#,##0.0``; the viewer's locale shows "2.022,5").
+
+The comparison columns are Excel formulas over the cells of their row, with the
+direction rule of :mod:`ktxh.domain.compare` (lower-is-better indicators
+``old / new``) and guards against empty, "-" and zero cells; the value ktxh
+computes is cached in the file so that viewers that do not recalculate show it.
+Where a form leaves the city total blank but its units give it, the total
+consolidated from the units is written (in italics).
+
+Checks can colour cells: ``highlights`` maps a value's key to a severity
+("lỗi", "cảnh báo", "lưu ý") and a message, which becomes a cell comment.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Direction, Form, Indicator, RowKind
+from ktxh.domain.compare import RATIO_BY_KEY, RatioSpec, ratio
+from ktxh.domain.numbers import decimals_of
+from ktxh.domain.report import ReportMeta
+from ktxh.domain.tables import CellIndex
+from ktxh.io.dataset import Dataset
+from ktxh.io.publish import report_cells
+
+Key = tuple[str, str, int, str]
+Highlights = Mapping[Key, tuple[str, str]]
+
+FONT = "Times New Roman"
+SEVERITY_FILLS = {"lỗi": "#FF7C80", "cảnh báo": "#FFC000", "lưu ý": "#FFFF66"}
+NONE_TEXT = "-"
+
+# Rows of the title block; the header starts below it.
+ROW_LABEL, ROW_TITLE, ROW_REFERENCE = 0, 1, 2
+HEADER_TOP = 4
+NAME_WIDTH, UNIT_WIDTH = 44, 10
+
+_TOP_LEVEL_STT = re.compile(r"^(?:[IVXLC]+|[A-Z])$")
+_MAIN = (("plan", 0, "Kế hoạch giao"), ("h1", 0, "TH 6 tháng"), ("estimate", 0, "Ước TH cả năm"))
+
+
+class AnnexError(ValueError):
+    """Input the annex cannot be written from; the message is Vietnamese."""
+
+
+def sheet_name(form: Form) -> str:
+    return f"Biểu {form.number}"
+
+
+@dataclass
+class Layout:
+    """Where everything of one form goes on its sheet (0-based rows and columns)."""
+
+    form: Form
+    sheet: str
+    main: list[tuple[str, int, int, str]]  # (measure, year, col, header) of Năm Y
+    next_col: int | None  # the next year's plan (Tổng cộng)
+    units: list[tuple[str, str, int]]  # (orgunit code, name, col) under "Trong đó"
+    ratios: list[tuple[RatioSpec, int]]  # comparison columns
+    note_col: int
+    header_rows: int
+    rows: dict[str, int] = field(default_factory=dict)  # indicator code -> row
+    cols: dict[tuple[str, int, str], int] = field(default_factory=dict)  # (org, year, measure)
+
+    @property
+    def first_row(self) -> int:
+        return HEADER_TOP + self.header_rows
+
+    @property
+    def last_col(self) -> int:
+        return self.note_col
+
+
+def _layout(ds: Dataset, form: Form, indicators: list[Indicator]) -> Layout:
+    y = ds.reference_year
+    top = ds.top_orgunit
+    columns = set(form.columns)
+    col = 3
+    main = []
+    for measure, offset, header in _MAIN:
+        if measure in columns:
+            main.append((measure, y + offset, col, header))
+            col += 1
+    next_col = None
+    if "next_plan" in columns:
+        next_col = col
+        col += 1
+    units: list[tuple[str, str, int]] = []
+    if form.has_unit_breakdown and next_col is not None:
+        for child in ds.tree.children(top):
+            units.append((child.code, child.name, col))
+            col += 1
+    ratios = []
+    for key in ("estimate_plan", "nextplan_estimate"):
+        if f"ratio_{key}" in columns:
+            ratios.append((RATIO_BY_KEY[key], col))
+            col += 1
+    layout = Layout(
+        form=form,
+        sheet=sheet_name(form),
+        main=main,
+        next_col=next_col,
+        units=units,
+        ratios=ratios,
+        note_col=col,
+        header_rows=3 if units else 2,
+    )
+    for measure, year, c, _ in main:
+        layout.cols[(top, year, measure)] = c
+    if next_col is not None:
+        layout.cols[(top, y + 1, "plan")] = next_col
+    for code, _, c in units:
+        layout.cols[(code, y + 1, "plan")] = c
+    for spec, c in ratios:
+        assert spec.printed_measure is not None
+        layout.cols[(top, y + spec.printed_year_offset, spec.printed_measure)] = c
+    for i, ind in enumerate(indicators):
+        layout.rows[ind.code] = layout.first_row + i
+    return layout
+
+
+def annex_layouts(ds: Dataset) -> dict[int, Layout]:
+    """The layout of every form's sheet, by form number."""
+    return {
+        n: _layout(ds, ds.catalog.forms[n], ds.catalog.in_form(n)) for n in sorted(ds.catalog.forms)
+    }
+
+
+def annex_cell(ds: Dataset, key: Key) -> tuple[str, int, int] | None:
+    """(sheet name, row, column), 0-based, of a value's cell in the annex; None if not shown.
+
+    The printed comparison measures map onto their comparison column.
+    """
+    indicator, orgunit, year, measure = key
+    ind = ds.catalog.indicators.get(indicator)
+    if ind is None or ind.form not in ds.catalog.forms:
+        return None
+    layout = _layout(ds, ds.catalog.forms[ind.form], ds.catalog.in_form(ind.form))
+    col = layout.cols.get((orgunit, year, measure))
+    if col is None:
+        return None
+    return layout.sheet, layout.rows[indicator], col
+
+
+def number_format(decimals: int) -> str:
+    """``#,##0.0;(#,##0.0)``: grouped, fixed decimals, negatives in parentheses."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return f"{pattern};({pattern})"
+
+
+def _ratio_decimals(ds: Dataset) -> dict[tuple[int, str], int]:
+    """Decimals the source prints for each form's comparisons (most often used; else 0)."""
+    f = ds.values.frame.filter(pl.col("measure").is_in(PRINTED_RATIO_MEASURES)).select(
+        "indicator", "measure", "printed"
+    )
+    counts: dict[tuple[int, str], Counter[int]] = {}
+    for code, measure, printed in f.iter_rows():
+        d = decimals_of(printed)
+        ind = ds.catalog.indicators.get(code)
+        if d is None or ind is None:
+            continue
+        counts.setdefault((ind.form, measure), Counter())[d] += 1
+    out = {}
+    for key, c in counts.items():
+        best = max(c.values())
+        out[key] = max(d for d, n in c.items() if n == best)
+    return out
+
+
+class _Formats:
+    """XlsxWriter formats made once per combination of properties."""
+
+    def __init__(self, wb: Any) -> None:
+        self._wb = wb
+        self._cache: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+    def get(self, **props: Any) -> Any:
+        base: dict[str, Any] = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+        base.update(props)
+        key = tuple(sorted(base.items()))
+        fmt = self._cache.get(key)
+        if fmt is None:
+            fmt = self._wb.add_format(base)
+            self._cache[key] = fmt
+        return fmt
+
+
+def _check_highlights(highlights: Highlights) -> dict[Key, tuple[str, str]]:
+    out = {}
+    for key, (severity, message) in highlights.items():
+        sev = unicodedata.normalize("NFC", severity)
+        if sev not in SEVERITY_FILLS:
+            known = ", ".join(f"«{s}»" for s in SEVERITY_FILLS)
+            raise AnnexError(f"Mức độ «{severity}» không hợp lệ; dùng một trong: {known}")
+        out[key] = (sev, message)
+    return out
+
+
+def _formula(new: str, old: str, direction: Direction) -> str:
+    """``new / old × 100`` (``old / new`` where lower is better), blank where meaningless.
+
+    Mirrors :func:`ktxh.domain.compare.ratio`: both cells numbers (not empty,
+    not "-"), a non-zero denominator, no change of sign.
+    """
+    num, den = (old, new) if direction is Direction.DOWN else (new, old)
+    return (
+        f"=IF(AND(ISNUMBER({new}),ISNUMBER({old})),"
+        f'IF(AND({den}<>0,{new}*{old}>=0),{num}/{den}*100,""),"")'
+    )
+
+
+def _text(ws: Any, row: int, col: int, text: str, fmt: Any) -> None:
+    """Text as text, never a formula, even when it starts with =, +, - or @."""
+    if text:
+        ws.write_string(row, col, text, fmt)
+    else:
+        ws.write_blank(row, col, None, fmt)
+
+
+def _merge(ws: Any, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any) -> None:
+    if (r1, c1) == (r2, c2):
+        ws.write_string(r1, c1, text, fmt)
+    else:
+        ws.merge_range(r1, c1, r2, c2, text, fmt)
+
+
+def _write_header(ws: Any, layout: Layout, fmts: _Formats, y: int, meta: ReportMeta) -> None:
+    last = layout.last_col
+    form = layout.form
+    ws.merge_range(
+        ROW_LABEL, 0, ROW_LABEL, last, form.label, fmts.get(bold=True, font_size=12, align="center")
+    )
+    ws.merge_range(
+        ROW_TITLE,
+        0,
+        ROW_TITLE,
+        last,
+        form.title,
+        fmts.get(bold=True, font_size=13, align="center", text_wrap=True),
+    )
+    ws.set_row(ROW_TITLE, 36)
+    ws.merge_range(
+        ROW_REFERENCE,
+        0,
+        ROW_REFERENCE,
+        last,
+        meta.reference,
+        fmts.get(italic=True, font_size=12, align="center"),
+    )
+    h = fmts.get(bold=True, align="center", text_wrap=True, border=1)
+    top, bottom = HEADER_TOP, HEADER_TOP + layout.header_rows - 1
+    _merge(ws, top, 0, bottom, 0, "STT", h)
+    _merge(ws, top, 1, bottom, 1, "Chỉ tiêu", h)
+    _merge(ws, top, 2, bottom, 2, "Đơn vị tính", h)
+    if layout.main:
+        first, last_main = layout.main[0][2], layout.main[-1][2]
+        _merge(ws, top, first, top, last_main, f"Năm {y}", h)
+        for _, _, c, text in layout.main:
+            _merge(ws, top + 1, c, bottom, c, text, h)
+    if layout.next_col is not None:
+        label = f"Định hướng kế hoạch năm {y + 1}"
+        if layout.units:
+            c0, c1 = layout.next_col, layout.units[-1][2]
+            _merge(ws, top, c0, top, c1, label, h)
+            _merge(ws, top + 1, c0, bottom, c0, "Tổng cộng", h)
+            _merge(ws, top + 1, layout.units[0][2], top + 1, c1, "Trong đó", h)
+            for _, name, c in layout.units:
+                ws.write_string(bottom, c, name, h)
+        else:
+            _merge(ws, top, layout.next_col, bottom, layout.next_col, label, h)
+    if layout.ratios:
+        _merge(ws, top, layout.ratios[0][1], top, layout.ratios[-1][1], "So sánh (%)", h)
+        for spec, c in layout.ratios:
+            _merge(ws, top + 1, c, bottom, c, ratio_header(spec, y), h)
+    _merge(ws, top, layout.note_col, bottom, layout.note_col, "Ghi chú", h)
+    for r in range(top, bottom + 1):
+        ws.set_row(r, 48 if r == bottom else 22)
+
+
+def ratio_header(spec: RatioSpec, y: int) -> str:
+    if spec.key == "estimate_plan":
+        return f"Ước TH cả năm {y}/Kế hoạch {y}"
+    if spec.key == "nextplan_estimate":
+        return f"Định hướng {y + 1}/Ước TH năm {y}"
+    return spec.label
+
+
+def _row_style(ind: Indicator, depth: int) -> dict[str, Any]:
+    bold = ind.kind is RowKind.GROUP or (depth == 0 and bool(_TOP_LEVEL_STT.match(ind.stt)))
+    style: dict[str, Any] = {"border": 1}
+    if bold:
+        style["bold"] = True
+    return style
+
+
+def _depth(ds: Dataset, ind: Indicator) -> int:
+    n = 0
+    while ind.parent is not None and n < 20:
+        ind = ds.catalog[ind.parent]
+        n += 1
+    return n
+
+
+def _page_setup(ws: Any, layout: Layout) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)  # fit to width, as many pages as needed down
+    ws.repeat_rows(HEADER_TOP, layout.first_row - 1)
+    ws.freeze_panes(layout.first_row, 3)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer(f'&C&"{FONT}"&10Trang &P/&N')
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, NAME_WIDTH)
+    ws.set_column(2, 2, UNIT_WIDTH)
+    for _, _, c, _ in layout.main:
+        ws.set_column(c, c, 10)
+    if layout.next_col is not None:
+        ws.set_column(layout.next_col, layout.next_col, 11)
+    if layout.units:
+        ws.set_column(layout.units[0][2], layout.units[-1][2], 9)
+    for _, c in layout.ratios:
+        ws.set_column(c, c, 12)
+    ws.set_column(layout.note_col, layout.note_col, 10)
+
+
+def _lines(text: str, width: float, indent: int = 0) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide.
+
+    Neither Excel nor LibreOffice fits the height of a row to wrapped text in a
+    file they did not lay out themselves, so the writer sets it.
+    """
+    per_line = max(8.0, width * 1.45 - 3 * indent)
+    words = text.split()
+    lines, used = 1, 0.0
+    for w in words:
+        need = len(w) + (1 if used else 0)
+        if used and used + need > per_line:
+            lines += 1
+            used = len(w)
+        else:
+            used += need
+    return lines
+
+
+class _Sheet:
+    """Writes the rows of one form's sheet."""
+
+    def __init__(
+        self,
+        ws: Any,
+        fmts: _Formats,
+        layout: Layout,
+        cells: CellIndex,
+        marks: Mapping[Key, tuple[str, str]],
+        year: int,
+        top: str,
+        ratio_decimals: Mapping[tuple[int, str], int],
+    ) -> None:
+        self.ws, self.fmts, self.layout, self.cells = ws, fmts, layout, cells
+        self.marks, self.y, self.top = marks, year, top
+        self.ratio_decimals = ratio_decimals
+        self.used_computed = False
+        self.value_cols = [(top, yr, measure, c) for measure, yr, c, _ in layout.main]
+        if layout.next_col is not None:
+            self.value_cols.append((top, year + 1, "plan", layout.next_col))
+        self.value_cols += [(code, year + 1, "plan", c) for code, _, c in layout.units]
+
+    def _mark(self, key: Key, props: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        hit = self.marks.get(key)
+        if hit is None:
+            return props, None
+        return {**props, "bg_color": SEVERITY_FILLS[hit[0]], "pattern": 1}, hit[1]
+
+    def _comment(self, row: int, col: int, comment: str | None) -> None:
+        if comment:
+            self.ws.write_comment(
+                row, col, comment, {"author": "ktxh", "x_scale": 2, "font_name": FONT}
+            )
+
+    def write_row(self, ind: Indicator, depth: int) -> None:
+        ws, fmts, layout, cells = self.ws, self.fmts, self.layout, self.cells
+        row = layout.rows[ind.code]
+        style = _row_style(ind, depth)
+        indent = min(depth, 6)
+        _text(ws, row, 0, ind.stt, fmts.get(align="center", **style))
+        _text(ws, row, 1, ind.name, fmts.get(text_wrap=True, indent=indent, **style))
+        unit = ind.unit_printed if ind.unit_printed not in ("", '"') else ind.unit
+        _text(ws, row, 2, unit, fmts.get(align="center", text_wrap=True, **style))
+        lines = max(_lines(ind.name, NAME_WIDTH, indent), _lines(unit, UNIT_WIDTH))
+        if lines > 1:
+            ws.set_row(row, 15 * lines + 1)
+        num_fmt = number_format(ind.decimals)
+        group = ind.kind is RowKind.GROUP
+        # the formats of an unmarked cell, made once per row
+        plain = {
+            "blank": fmts.get(**style),
+            "text": fmts.get(align="right", **style),
+            "number": fmts.get(num_format=num_fmt, **style),
+            "computed": fmts.get(num_format=num_fmt, italic=True, **style),
+        }
+        for org, year, measure, c in self.value_cols:
+            key = (ind.code, org, year, measure)
+            cell = cells[key]
+            if group or not (cell.present or cell.computed):
+                kind = "blank"
+            elif cell.value is None:
+                kind = "text"
+            elif cell.computed:
+                kind = "computed"
+                self.used_computed = True
+            else:
+                kind = "number"
+            fmt, comment = plain[kind], None
+            if key in self.marks:
+                props = {**style, "italic": kind == "computed"}
+                if kind == "text":
+                    props["align"] = "right"
+                elif kind in ("number", "computed"):
+                    props["num_format"] = num_fmt
+                props, comment = self._mark(key, props)
+                fmt = fmts.get(**props)
+            if kind == "blank":
+                ws.write_blank(row, c, None, fmt)
+            elif kind == "text":
+                # a printed "-" (or ditto mark): text, never a formula
+                ws.write_string(row, c, cell.printed or NONE_TEXT, fmt)
+            else:
+                ws.write_number(row, c, cell.value, fmt)
+            self._comment(row, c, comment)
+        y, top = self.y, self.top
+        for spec, c in layout.ratios:
+            assert spec.printed_measure is not None
+            key = (ind.code, top, y + spec.printed_year_offset, spec.printed_measure)
+            props, comment = self._mark(key, dict(style))
+            dec = self.ratio_decimals.get((layout.form.number, spec.printed_measure), 0)
+            fmt = fmts.get(num_format=number_format(dec), **props)
+            if group or not ind.comparable:
+                ws.write_blank(row, c, None, fmt)
+                self._comment(row, c, comment)
+                continue
+            new = cells[(ind.code, top, y + spec.new[1], spec.new[0])].value
+            old = cells[(ind.code, top, y + spec.old[1], spec.old[0])].value
+            cached = ratio(new, old, ind.direction, ind.comparable)
+            new_col = layout.cols.get((top, y + spec.new[1], spec.new[0]))
+            old_col = layout.cols.get((top, y + spec.old[1], spec.old[0]))
+            if new_col is not None and old_col is not None:
+                formula = _formula(
+                    xl_rowcol_to_cell(row, new_col), xl_rowcol_to_cell(row, old_col), ind.direction
+                )
+                ws.write_formula(row, c, formula, fmt, "" if cached is None else cached)
+            elif cached is not None:
+                ws.write_number(row, c, cached, fmt)
+            else:
+                ws.write_blank(row, c, None, fmt)
+            self._comment(row, c, comment)
+        ws.write_blank(row, layout.note_col, None, fmts.get(**style))
+
+
+def write_annex(
+    ds: Dataset,
+    path: Path,
+    *,
+    highlights: Highlights | None = None,
+) -> None:
+    """Write the annex workbook (every form, one sheet each) to ``path``."""
+    marks = _check_highlights(highlights or {})
+    meta = ReportMeta.from_mapping(ds.meta.get("report"))
+    y = ds.reference_year
+    top = ds.top_orgunit
+    cells = report_cells(ds)
+    ratio_dec = _ratio_decimals(ds)
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
+    wb.set_properties(
+        {
+            "title": f"Phụ lục biểu số liệu - {ds.meta.get('title', ds.path.name)}",
+            "author": meta.issuer_short or "ktxh",
+            "comments": "Tạo bởi ktxh",
+        }
+    )
+    fmts = _Formats(wb)
+    for number in sorted(ds.catalog.forms):
+        form = ds.catalog.forms[number]
+        indicators = ds.catalog.in_form(number)
+        layout = _layout(ds, form, indicators)
+        ws = wb.add_worksheet(layout.sheet)
+        _page_setup(ws, layout)
+        _write_header(ws, layout, fmts, y, meta)
+        sheet = _Sheet(ws, fmts, layout, cells, marks, y, top, ratio_dec)
+        for ind in indicators:
+            sheet.write_row(ind, _depth(ds, ind))
+        if sheet.used_computed:
+            ws.write_string(
+                layout.first_row + len(indicators) + 1,
+                1,
+                "Số in nghiêng ở cột tổng: biểu gốc để trống, tổng cộng tính từ các đơn vị.",
+                fmts.get(italic=True, font_size=10),
+            )
+    wb.close()
