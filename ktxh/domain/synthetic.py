@@ -248,7 +248,9 @@ class _Maker:
         defs: dict[str, _Def],
         rng: np.random.Generator,
         columns: Sequence[Column],
+        everywhere: bool = False,
     ) -> None:
+        self.everywhere = everywhere
         self.catalog = catalog
         self.defs = defs
         self.rng = rng
@@ -279,7 +281,7 @@ class _Maker:
                 if total is not None:
                     out[code] = total
                     continue
-            if ind.consolidation is Consolidation.CITY_ONLY and not top:
+            if ind.consolidation is Consolidation.CITY_ONLY and not top and not self.everywhere:
                 out[code] = np.full((n, self.width), np.nan)  # no breakdown below the top
                 continue
             if any(dep not in out for dep in d.deps):
@@ -354,16 +356,18 @@ def consistent_plan(
     rules: Sequence[DeclaredRule] = (),
     seed: int = 0,
     columns: Sequence[Column] | None = None,
+    everywhere: bool = False,
 ) -> pl.DataFrame:
     """A plan that satisfies every relation the catalog and ``rules`` declare.
 
     ``columns`` are the (measure, year) cells to fill, by default those of a plan
     report for ``year`` (:func:`plan_columns`); the printed comparison
-    percentages are those of ``year``.
+    percentages are those of ``year``. ``everywhere`` gives city-only rows a
+    value in every unit too (for benchmarks: the whole catalog everywhere).
     """
     rng = np.random.default_rng(seed)
     defs = definitions(catalog, rules)
-    maker = _Maker(catalog, defs, rng, columns or plan_columns(year))
+    maker = _Maker(catalog, defs, rng, columns or plan_columns(year), everywhere)
     depth = {u.code: tree.depth(u.code) for u in tree}
     levels: dict[int, list[str]] = {}
     for code, d in depth.items():

@@ -403,7 +403,8 @@ class _Sheet:
         indent = min(depth, 6)
         _text(ws, row, 0, ind.stt, fmts.get(align="center", **style))
         _text(ws, row, 1, ind.name, fmts.get(text_wrap=True, indent=indent, **style))
-        unit = ind.unit_printed if ind.unit_printed not in ("", '"') else ind.unit
+        # the true unit: the OCR'd print may say "%" for "‰" or "Tg/ha" for "tạ/ha"
+        unit = ind.unit
         _text(ws, row, 2, unit, fmts.get(align="center", text_wrap=True, **style))
         lines = max(_lines(ind.name, NAME_WIDTH, indent), _lines(unit, UNIT_WIDTH))
         if lines > 1:
@@ -430,12 +431,18 @@ class _Sheet:
             else:
                 kind = "number"
             fmt, comment = plain[kind], None
+            printed_dec = decimals_of(cell.printed) if kind == "number" else None
+            if printed_dec is not None and printed_dec != ind.decimals:
+                # a value shows the decimals it was printed with: 207, not 207,000
+                fmt = fmts.get(num_format=number_format(printed_dec), **style)
             if key in self.marks:
                 props = {**style, "italic": kind == "computed"}
                 if kind == "text":
                     props["align"] = "right"
                 elif kind in ("number", "computed"):
-                    props["num_format"] = num_fmt
+                    props["num_format"] = (
+                        num_fmt if printed_dec is None else number_format(printed_dec)
+                    )
                 props, comment = self._mark(key, props)
                 fmt = fmts.get(**props)
             if kind == "blank":

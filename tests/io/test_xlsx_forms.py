@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Direction, RowKind
 from ktxh.domain.compare import ratio
+from ktxh.domain.numbers import decimals_of
 from ktxh.io.dataset import Dataset
 from ktxh.io.publish import report_cells
 from ktxh.io.xlsx_forms import (
@@ -130,7 +131,8 @@ def test_headers_and_merges_by_hand_for_forms_1_and_2(book: Any) -> None:
     # line 271: Tổng diện tích đất nông nghiệp canh tác, row 9 of the form
     assert ws["A16"].value == "-" and ws["B16"].value == "Tổng diện tích đất nông nghiệp canh tác"
     assert ws["G16"].value == 2731.1 and ws["N16"].value == 1324.6
-    assert ws["D16"].number_format == "#,##0.0;(#,##0.0)"
+    assert ws["D16"].number_format == "#,##0;(#,##0)"  # printed "2.726"
+    assert ws["G16"].number_format == "#,##0.0;(#,##0.0)"  # printed "2.731,1"
 
 
 def test_every_sheet_has_its_header_rows(book: Any, dataset: Dataset) -> None:
@@ -172,7 +174,8 @@ def test_rows_are_the_catalog_with_styles(book: Any, dataset: Dataset) -> None:
                 assert ws.cell(r, 2).font.b, ind.code
             if ind.parent is not None:
                 assert ws.cell(r, 2).alignment.indent >= 1, ind.code
-    assert book["Biểu 1"]["C9"].value == "Tỷ đồng"  # the unit as printed
+    assert book["Biểu 1"]["C9"].value == "tỷ đồng"  # the true unit
+    assert book["Biểu 1"]["C13"].value == "‰"  # line 235 prints "%" for a rate per thousand
 
 
 def test_every_value_is_in_its_cell(
@@ -193,8 +196,11 @@ def test_every_value_is_in_its_cell(
         else:
             assert viewer == pytest.approx(r["value"]), r
             assert cell.data_type == "n", r  # never a number as text
-            decimals = dataset.catalog[r["indicator"]].decimals
-            assert cell.number_format == number_format(decimals)
+            # shown with the decimals it was printed with (207 stays 207, not 207,000)
+            decimals = decimals_of(r["printed"])
+            if decimals is None:  # "4.70" (line 394), read by hand
+                decimals = dataset.catalog[r["indicator"]].decimals
+            assert cell.number_format == number_format(decimals), r
         placed += 1
     assert placed == 3619 - 346 - 319
 

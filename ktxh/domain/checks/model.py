@@ -162,6 +162,22 @@ class CheckContext:
         )
 
     @cached_property
+    def _by_indicator(self) -> dict[str, pl.DataFrame]:
+        return {
+            str(k[0]): part for k, part in self.base.partition_by("indicator", as_dict=True).items()
+        }
+
+    def rows_of(self, codes: Iterable[str]) -> pl.DataFrame:
+        """The base rows of a few indicators, without scanning the whole table again."""
+        parts = [self._by_indicator[c] for c in dict.fromkeys(codes) if c in self._by_indicator]
+        return pl.concat(parts) if parts else self.base.clear()
+
+    def parent_expr(self, column: str = "orgunit") -> pl.Expr:
+        """The parent org unit of ``column`` (null at the top), as a fast lookup."""
+        mapping = self.tree.parent_map()
+        return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+
+    @cached_property
     def filled(self) -> pl.DataFrame:
         """The values plus the totals consolidated from the units where none is stored
         (a form that leaves "Tổng cộng" blank still has one)."""

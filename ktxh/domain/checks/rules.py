@@ -62,7 +62,8 @@ class UnitsAddUp:
         counts = _codes(ctx, lambda i: i.consolidation is Consolidation.COUNT)
         base = _base(ctx).filter(pl.col("indicator").is_in(sums + counts))
         kids = (
-            base.join(ctx.parents, left_on="orgunit", right_on="child")
+            base.with_columns(ctx.parent_expr().alias("parent"))
+            .filter(pl.col("parent").is_not_null())
             .with_columns(
                 pl.when(pl.col("indicator").is_in(counts))
                 .then((pl.col("value") > 0).cast(pl.Float64))
@@ -146,7 +147,8 @@ class MissingUnits:
         )
         size = ctx.parents.group_by("parent").len("n_children")
         present = (
-            stored.join(ctx.parents, left_on="orgunit", right_on="child")
+            stored.with_columns(ctx.parent_expr().alias("parent"))
+            .filter(pl.col("parent").is_not_null())
             .group_by("indicator", "parent", "year", "measure")
             .len("n")
             .join(size, on="parent")
@@ -339,7 +341,7 @@ class RateFromParts:
         if not rows:
             return
         spec = pl.DataFrame(rows)
-        base = _base(ctx)
+        base = ctx.rows_of([c for r in rows for c in (r["indicator"], r["num"], r["den"])])
         side = base.select("indicator", "orgunit", "year", "measure", "value", "tol")
         f = (
             base.join(spec, on="indicator")
@@ -410,7 +412,7 @@ class WeightedMean:
         if not rows:
             return
         spec = pl.DataFrame(rows)
-        base = _base(ctx)
+        base = ctx.rows_of([c for r in rows for c in (r["indicator"], r["weight"])])
         w = base.select(
             pl.col("indicator").alias("weight"),
             "orgunit",
@@ -422,8 +424,8 @@ class WeightedMean:
         kids = (
             base.join(spec, on="indicator")
             .join(w, on=["weight", "orgunit", "year", "measure"])
-            .join(ctx.parents, left_on="orgunit", right_on="child")
-            .filter(pl.col("w") > 0)
+            .with_columns(ctx.parent_expr().alias("parent"))
+            .filter((pl.col("w") > 0) & pl.col("parent").is_not_null())
             .group_by("indicator", "parent", "year", "measure")
             .agg(
                 ((pl.col("value") * pl.col("w")).sum() / pl.col("w").sum()).alias("expected"),
@@ -477,8 +479,9 @@ class PrintedRatios:
     title: str = "Tỷ lệ so sánh in trên biểu đúng với số liệu"
 
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
-        comp = comparison_frame(ctx.filled, ctx.catalog, ctx.year).filter(
-            pl.col("printed").is_not_null() & (pl.col("orgunit") == ctx.top)
+        at_top = ctx.filled.filter(pl.col("orgunit") == ctx.top)  # forms print the top's %
+        comp = comparison_frame(at_top, ctx.catalog, ctx.year).filter(
+            pl.col("printed").is_not_null()
         )
         dec = pl.col("printed_text").str.extract(r",(\d+)\)?$", 1).str.len_chars().fill_null(0)
         scale = pl.lit(10.0).pow(dec)
@@ -650,7 +653,7 @@ class FirstHalfWithinYear:
 
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         flows = _codes(ctx, lambda i: i.nature is Nature.FLOW)
-        base = _base(ctx).filter(pl.col("indicator").is_in(flows))
+        base = ctx.rows_of(flows)
         h1 = base.filter(pl.col("measure") == "h1")
         est = base.filter(pl.col("measure") == "estimate").select(
             "indicator",
@@ -694,27 +697,23 @@ class Jumps:
 
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         y = ctx.year
-        base = _base(ctx).filter(pl.col("indicator").is_in(_codes(ctx, lambda i: i.comparable)))
-        cols = {
-            "plan": (pl.col("measure") == "plan") & (pl.col("year") == y),
-            "estimate": (pl.col("measure") == "estimate") & (pl.col("year") == y),
-            "next": (pl.col("measure") == "plan") & (pl.col("year") == y + 1),
-        }
-        wide = None
-        for name, cond in cols.items():
-            part = base.filter(cond).select(
-                "indicator",
-                "orgunit",
-                pl.col("value").alias(name),
-                pl.col("seed_line").alias(f"{name}_line"),
+        m, yr = pl.col("measure"), pl.col("year")
+        sub = (
+            _base(ctx)
+            .filter(((m == "plan") & yr.is_in([y, y + 1])) | ((m == "estimate") & (yr == y)))
+            .with_columns(
+                pl.when(m == "estimate")
+                .then(pl.lit("estimate"))
+                .when(yr == y)
+                .then(pl.lit("plan"))
+                .otherwise(pl.lit("next"))
+                .alias("column")
             )
-            wide = (
-                part
-                if wide is None
-                else wide.join(part, on=["indicator", "orgunit"], how="full", coalesce=True)
-            )
-        if wide is None or wide.is_empty():
+        )
+        if sub.is_empty():
             return
+        wide = sub.pivot(on="column", index=["indicator", "orgunit"], values="value")
+        comparable = set(_codes(ctx, lambda i: i.comparable))
         labels = {"plan": f"KH {y}", "estimate": f"Ước TH {y}", "next": f"KH {y + 1}"}
         pairs = [("plan", "estimate"), ("estimate", "next"), ("plan", "next")]
 
@@ -727,7 +726,16 @@ class Jumps:
         if not present:
             return
         flagged = wide.filter(pl.any_horizontal([jumped(a, b) for a, b in present]))
+        lines = {
+            (r[0], r[1], r[2]): r[3]
+            for r in sub.join(flagged.select("indicator", "orgunit"), on=["indicator", "orgunit"])
+            .select("indicator", "orgunit", "column", "seed_line")
+            .iter_rows()
+            if r[3] is not None
+        }
         for r in flagged.iter_rows(named=True):
+            if r["indicator"] not in comparable:
+                continue
             ind = ctx.indicator(r["indicator"])
             for a, b in present:
                 va, vb = r.get(a), r.get(b)
@@ -753,7 +761,8 @@ class Jumps:
                     "plan" if b == "next" else b,
                     {labels[a]: va, labels[b]: vb},
                     None,
-                    r.get(f"{b}_line") or r.get(f"{a}_line"),
+                    lines.get((r["indicator"], r["orgunit"], b))
+                    or lines.get((r["indicator"], r["orgunit"], a)),
                 )
                 break  # one finding per row is enough to send someone to look
 
@@ -906,7 +915,7 @@ class DeclaredRule:
         missing = [c for c in codes if c not in ctx.catalog.indicators]
         if missing:
             raise ValueError(f"Quy tắc {self.id}: mã chỉ tiêu không có: {', '.join(missing)}")
-        base = _base(ctx).filter(pl.col("indicator").is_in(codes))
+        base = ctx.rows_of(codes)
         if self.orgunits == "top":
             base = base.filter(pl.col("orgunit") == ctx.top)
         wide = None
