@@ -341,7 +341,9 @@ class RateFromParts:
         if not rows:
             return
         spec = pl.DataFrame(rows)
-        base = ctx.rows_of([c for r in rows for c in (r["indicator"], r["num"], r["den"])])
+        base = ctx.rows_of(
+            spec["indicator"].to_list() + spec["num"].to_list() + spec["den"].to_list()
+        )
         side = base.select("indicator", "orgunit", "year", "measure", "value", "tol")
         f = (
             base.join(spec, on="indicator")
