@@ -214,6 +214,44 @@ class Catalog:
     def unit_of(self, indicator: Indicator) -> Unit | None:
         return self.units.get(indicator.unit)
 
+    def depth(self, code: str) -> int:
+        """How many parents a row has (0 for a top-level row)."""
+        n, ind = 0, self.indicators[code]
+        while ind.parent is not None and n < 50:
+            ind = self.indicators[ind.parent]
+            n += 1
+        return n
+
+    def same_quantity(self, a: Indicator, b: Indicator) -> bool:
+        """Addable without conversion: same dimension and scale ("cháu", "học sinh")."""
+        ua, ub = self.units.get(a.unit), self.units.get(b.unit)
+        if ua is None or ub is None:
+            return a.unit == b.unit
+        return ua.same_quantity(ub)
+
+    def parts_of(self, code: str) -> tuple[list[str], list[str]]:
+        """The sub-items of a parent that add up to it, and its "of which" items.
+
+        Looks through headings (a heading's rows count as the parent's); only
+        sub-items of the parent's quantity count. For a ``complete`` parent every
+        such sub-item is a part except those marked ``of_which``; for a
+        ``partial`` parent they are all "of which" items.
+        """
+        parent = self.indicators[code]
+        whole: list[str] = []
+        partial: list[str] = []
+        stack = list(self.children_of(code))
+        while stack:
+            child = stack.pop(0)
+            if child.kind is RowKind.GROUP:
+                stack.extend(self.children_of(child.code))
+            elif self.same_quantity(child, parent):
+                if parent.children is Children.COMPLETE and not child.of_which:
+                    whole.append(child.code)
+                else:
+                    partial.append(child.code)
+        return whole, partial
+
     def validate(self) -> list[str]:
         """Structural problems, in Vietnamese; empty when the catalog is sound."""
         problems: list[str] = []

@@ -60,28 +60,6 @@ class _Def:
     group: tuple[str, ...] = ()
 
 
-def _same(catalog: Catalog, a: Indicator, b: Indicator) -> bool:
-    ua, ub = catalog.units.get(a.unit), catalog.units.get(b.unit)
-    return ua is not None and ub is not None and ua.same_quantity(ub)
-
-
-def _parts(catalog: Catalog, parent: Indicator) -> tuple[list[str], list[str]]:
-    """(complete parts, of-which parts) of a parent, looking through headings."""
-    whole: list[str] = []
-    partial: list[str] = []
-    stack = list(catalog.children_of(parent.code))
-    while stack:
-        child = stack.pop(0)
-        if child.kind is RowKind.GROUP:
-            stack.extend(catalog.children_of(child.code))
-        elif _same(catalog, child, parent):
-            if parent.children is Children.COMPLETE and not child.of_which:
-                whole.append(child.code)
-            else:
-                partial.append(child.code)
-    return whole, partial
-
-
 def definitions(catalog: Catalog, rules: Sequence[DeclaredRule] = ()) -> dict[str, _Def]:
     """How each indicator is made, without cycles (a weaker definition gives way)."""
     defs: dict[str, list[_Def]] = {}
@@ -104,7 +82,7 @@ def definitions(catalog: Catalog, rules: Sequence[DeclaredRule] = ()) -> dict[st
         if ind.kind is not RowKind.INDICATOR:
             continue
         if ind.children in (Children.COMPLETE, Children.PARTIAL):
-            whole, partial = _parts(catalog, ind)
+            whole, partial = catalog.parts_of(ind.code)
             unit = catalog.units.get(ind.unit)
             if whole and unit is not None and unit.is_share:
                 # a structure in %: the parts are a composition of the whole

@@ -78,14 +78,6 @@ class CellIndex:
         return self
 
 
-def _depth(catalog: Catalog, ind: Indicator) -> int:
-    n = 0
-    while ind.parent is not None and n < 20:
-        ind = catalog[ind.parent]
-        n += 1
-    return n
-
-
 def _decimals(cell: Cell) -> int:
     return decimals_of(cell.printed) or 0
 
@@ -126,7 +118,7 @@ def form_rows(
                 )
             computed = ratio(new.value, old.value, ind.direction, ind.comparable)
             comps.append(Comparison(spec, computed, printed, dec, agreement))
-        rows.append(FormRow(ind, _depth(catalog, ind), main, kids, tuple(comps)))
+        rows.append(FormRow(ind, catalog.depth(ind.code), main, kids, tuple(comps)))
     return rows
 
 

@@ -177,20 +177,7 @@ def _read_indicators(path: Path) -> tuple[dict[str, Indicator], dict[str, str]]:
 
 
 def read_values(path: Path) -> pl.DataFrame:
-    f = pl.read_csv(
-        path,
-        schema={
-            "indicator": pl.String,
-            "orgunit": pl.String,
-            "year": pl.Int32,
-            "measure": pl.String,
-            "value": pl.Float64,
-            "printed": pl.String,
-            "seed_line": pl.Int32,
-            "confidence": pl.String,
-            "note": pl.String,
-        },
-    )
+    f = pl.read_csv(path, schema={c: SCHEMA[c] for c in VALUE_COLUMNS})
     return f.with_columns(
         pl.col("printed", "confidence", "note").fill_null(""),
         pl.when(pl.col("seed_line").is_not_null())

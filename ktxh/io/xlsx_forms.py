@@ -311,14 +311,6 @@ def _row_style(ind: Indicator, depth: int) -> dict[str, Any]:
     return style
 
 
-def _depth(ds: Dataset, ind: Indicator) -> int:
-    n = 0
-    while ind.parent is not None and n < 20:
-        ind = ds.catalog[ind.parent]
-        n += 1
-    return n
-
-
 def _page_setup(ws: Any, layout: Layout) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -516,7 +508,7 @@ def write_annex(
         _write_header(ws, layout, fmts, y, meta)
         sheet = _Sheet(ws, fmts, layout, cells, marks, y, top, ratio_dec)
         for ind in indicators:
-            sheet.write_row(ind, _depth(ds, ind))
+            sheet.write_row(ind, ds.catalog.depth(ind.code))
         if sheet.used_computed:
             ws.write_string(
                 layout.first_row + len(indicators) + 1,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -57,6 +57,30 @@ class Finding:
     values: dict[str, float | None] = field(default_factory=dict)
     expected: float | None = None
     seed_line: int | None = None
+
+    @classmethod
+    def at(
+        cls,
+        rule: str,
+        severity: Severity,
+        message: str,
+        row: Mapping[str, Any],
+        values: dict[str, float | None],
+        expected: float | None = None,
+    ) -> Finding:
+        """A finding on the cell a row of a value frame names (its key and seed line)."""
+        return cls(
+            rule,
+            severity,
+            message,
+            row["indicator"],
+            row["orgunit"],
+            row["year"],
+            row["measure"],
+            values,
+            expected,
+            row.get("seed_line"),
+        )
 
 
 MEASURE_SHORT = {

@@ -108,17 +108,13 @@ class UnitsAddUp:
                     f"{with_unit(r['children'], ind.unit, d, fixed=True)}, khác Tổng cộng {total} "
                     f"(lệch {with_unit(abs(r['diff']), ind.unit, d, fixed=True)})"
                 )
-            yield Finding(
+            yield Finding.at(
                 self.id,
                 Severity.ERROR,
                 msg,
-                r["indicator"],
-                r["orgunit"],
-                r["year"],
-                r["measure"],
+                r,
                 {"total": r["value"], "children_sum": r["children"], "difference": r["diff"]},
                 r["children"],
-                r["seed_line"],
             )
 
 
@@ -200,24 +196,6 @@ class PartsAddUp:
     id: str = "parts_sum"
     title: str = "Các chỉ tiêu thành phần cộng lại bằng chỉ tiêu tổng"
 
-    def _parts(self, ctx: CheckContext, parent: Indicator) -> tuple[list[str], list[str]]:
-        """(complete parts, of-which parts) with the parent's unit, looking through headings."""
-        whole: list[str] = []
-        partial: list[str] = []
-        stack = list(ctx.catalog.children_of(parent.code))
-        while stack:
-            child = stack.pop(0)
-            if child.kind is RowKind.GROUP:
-                stack.extend(ctx.catalog.children_of(child.code))
-                continue
-            if not _same_quantity(ctx, child, parent):
-                continue
-            if parent.children is Children.COMPLETE and not child.of_which:
-                whole.append(child.code)
-            else:
-                partial.append(child.code)
-        return whole, partial
-
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         links: list[dict[str, object]] = []
         for ind in ctx.catalog:
@@ -226,7 +204,7 @@ class PartsAddUp:
                 Children.PARTIAL,
             ):
                 continue
-            whole, partial = self._parts(ctx, ind)
+            whole, partial = ctx.catalog.parts_of(ind.code)
             links += [{"part": c, "whole": ind.code, "kind": "complete"} for c in whole]
             links += [{"part": c, "whole": ind.code, "kind": "partial"} for c in partial]
         if not links:
@@ -298,17 +276,13 @@ class PartsAddUp:
                 f"là một phần («trong đó») của «{big.label}» nhưng lớn hơn nó "
                 f"({with_unit(r['whole_value'], big.unit, big.decimals)})"
             )
-            yield Finding(
+            yield Finding.at(
                 "part_le_whole",
                 Severity.ERROR,
                 msg,
-                r["indicator"],
-                r["orgunit"],
-                r["year"],
-                r["measure"],
+                r,
                 {"part": r["value"], "whole": r["whole_value"]},
                 r["whole_value"],
-                r["seed_line"],
             )
 
 
@@ -384,17 +358,13 @@ class RateFromParts:
                 f"{d_ind.label} ({with_unit(r['d'], d_ind.unit, d_ind.decimals)}) cho "
                 f"{with_unit(r['expected'], ind.unit, dec)}"
             )
-            yield Finding(
+            yield Finding.at(
                 self.id,
                 Severity.WARNING,
                 msg,
-                r["indicator"],
-                r["orgunit"],
-                r["year"],
-                r["measure"],
+                r,
                 {"rate": r["value"], "numerator": r["n"], "denominator": r["d"]},
                 r["expected"],
-                r["seed_line"],
             )
 
 
@@ -459,17 +429,13 @@ class WeightedMean:
                 f"nhưng bình quân của các đơn vị cấp dưới tính theo {weight.name.lower()} là "
                 f"{with_unit(r['expected'], ind.unit, dec)}"
             )
-            yield Finding(
+            yield Finding.at(
                 self.id,
                 Severity.WARNING,
                 msg,
-                r["indicator"],
-                r["orgunit"],
-                r["year"],
-                r["measure"],
+                r,
                 {"value": r["value"], "weighted_mean": r["expected"]},
                 r["expected"],
-                r["seed_line"],
             )
 
 
@@ -559,13 +525,6 @@ class PrintedRatios:
             )
 
 
-def _same_quantity(ctx: CheckContext, a: Indicator, b: Indicator) -> bool:
-    ua, ub = ctx.catalog.units.get(a.unit), ctx.catalog.units.get(b.unit)
-    if ua is None or ub is None:
-        return a.unit == b.unit
-    return ua.same_quantity(ub)
-
-
 def _is_share(ind: Indicator) -> bool:
     name = ind.name.lower()
     return ind.unit == "%" and name.startswith(("tỷ lệ", "cơ cấu")) and "tăng" not in name
@@ -597,18 +556,14 @@ class Bounds:
         for r in bad.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
             hint = " (có thể nhập nhầm ‰ hoặc thừa chữ số)" if r["value"] > 100 else ""
-            yield Finding(
+            yield Finding.at(
                 "share_bounds",
                 Severity.ERROR,
                 f"{_where(ctx, r)}: tỷ lệ {with_unit(r['value'], '%', 2)} nằm ngoài khoảng "
                 f"0-100%{hint}",
-                r["indicator"],
-                r["orgunit"],
-                r["year"],
-                r["measure"],
+                r,
                 {"value": r["value"]},
                 None,
-                r["seed_line"],
             )
 
 
@@ -631,18 +586,14 @@ class WholeCounts:
         for r in bad.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
             why = "âm" if r["value"] < 0 else "không phải số nguyên"
-            yield Finding(
+            yield Finding.at(
                 self.id,
                 Severity.ERROR,
                 f"{_where(ctx, r)}: {ind.label.lower()} là số đếm ({ind.unit}) nhưng ghi "
                 f"{num(r['value'], 3)}, {why}",
-                r["indicator"],
-                r["orgunit"],
-                r["year"],
-                r["measure"],
+                r,
                 {"value": r["value"]},
                 None,
-                r["seed_line"],
             )
 
 
@@ -669,19 +620,15 @@ class FirstHalfWithinYear:
         )
         for r in bad.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
-            yield Finding(
+            yield Finding.at(
                 self.id,
                 Severity.ERROR,
                 f"{_where(ctx, r)}: TH 6 tháng ({with_unit(r['value'], ind.unit, ind.decimals)}) "
                 f"lớn hơn Ước TH cả năm ({with_unit(r['est'], ind.unit, ind.decimals)}) của một "
                 "chỉ tiêu lũy kế trong năm",
-                r["indicator"],
-                r["orgunit"],
-                r["year"],
-                r["measure"],
+                r,
                 {"h1": r["value"], "estimate": r["est"]},
                 r["est"],
-                r["seed_line"],
             )
 
 
