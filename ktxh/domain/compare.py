@@ -129,9 +129,10 @@ def classify(
     half = 0.5 * 10.0**-printed_decimals
     if lo - half <= printed <= hi + half:
         return Agreement.ROUNDING, computed
+    # the other way round, with the same allowance for the rounding of the inputs
     other = Direction.UP if direction is Direction.DOWN else Direction.DOWN
-    flipped = ratio(new, old, other)
-    if flipped is not None and round_half_up(flipped, printed_decimals) == printed:
+    lo, hi = _bounds(new, old, new_decimals, old_decimals, other)
+    if lo - half <= printed <= hi + half:
         return Agreement.INVERTED, computed
     return Agreement.MISMATCH, computed
 

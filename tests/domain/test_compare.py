@@ -51,8 +51,10 @@ def test_classify() -> None:
     assert classify(100, 0, 53.3, 53, 1, 0, Direction.UP, True)[0] is Agreement.ROUNDING
     # printed the other way round
     assert classify(97, 0, 10.8, 10.5, 1, 1, Direction.UP, True)[0] is Agreement.INVERTED
-    # Biểu 7 line 534: unemployment 1,21 -> 9 printed 700; neither 13 nor 744
-    assert classify(700, 0, 9, 1.21, 0, 2, Direction.DOWN, True)[0] is Agreement.MISMATCH
+    # Biểu 7 line 474: 1,52 -> 1,42 printed 94: new/old (93,4) within the inputs' rounding
+    assert classify(94, 0, 1.42, 1.52, 2, 2, Direction.DOWN, True)[0] is Agreement.INVERTED
+    # Biểu 7 line 534: 1,21 -> 9 printed 700: 9 printed whole may be 8,5..9,5, new/old 702..785
+    assert classify(700, 0, 9, 1.21, 0, 2, Direction.DOWN, True)[0] is Agreement.INVERTED
     assert classify(58, 0, 163, 163, 0, 0, Direction.UP, True)[0] is Agreement.MISMATCH
     assert classify(-1730, 1, -1.73, 0.1, 2, 2, Direction.UP, False)[0] is Agreement.NOT_COMPUTABLE
 

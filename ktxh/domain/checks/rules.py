@@ -23,7 +23,7 @@ from ktxh.domain.catalog import (
 )
 from ktxh.domain.checks.expressions import CODE, OPERATORS, compile_side
 from ktxh.domain.checks.model import CheckContext, Finding, Severity, cell_label, num, with_unit
-from ktxh.domain.compare import RATIOS, Agreement, classify, comparison_frame
+from ktxh.domain.compare import RATIOS, Agreement, classify, comparison_frame, ratio, round_half_up
 from ktxh.domain.consolidate import rate_factor
 from ktxh.domain.numbers import decimals_of
 
@@ -632,6 +632,12 @@ class FirstHalfWithinYear:
             )
 
 
+PRINTED_FOR_PAIR = {
+    ("plan", "estimate"): "printed_ratio_estimate_plan",
+    ("estimate", "next"): "printed_ratio_nextplan_estimate",
+}
+
+
 @dataclass(frozen=True)
 class Jumps:
     """No implausible jump between the plan, the estimate and next year's plan.
@@ -643,6 +649,7 @@ class Jumps:
     id: str = "jump"
     title: str = "Không chênh lệch bất thường giữa các cột"
     factor: float = 4.0
+    small_count: float = 5.0
 
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         y = ctx.year
@@ -682,16 +689,53 @@ class Jumps:
             .iter_rows()
             if r[3] is not None
         }
+        # the report's own % for a pair: a jump it prints and gets right is deliberate
+        stated = {
+            (r[0], r[1]): r[2]
+            for r in ctx.frame.filter(
+                (pl.col("orgunit") == ctx.top)
+                & pl.col("measure").is_in(list(PRINTED_FOR_PAIR.values()))
+                & pl.col("indicator").is_in(flagged["indicator"].unique().to_list())
+            )
+            .select("indicator", "measure", "value")
+            .iter_rows()
+        }
         for r in flagged.iter_rows(named=True):
             if r["indicator"] not in comparable:
                 continue
             ind = ctx.indicator(r["indicator"])
+            unit = ctx.catalog.units.get(ind.unit)
+            big = {
+                (a, b)
+                for a, b in present
+                if r.get(a) is not None
+                and r.get(b) is not None
+                and r[a] > 0
+                and r[b] > 0
+                and max(r[a], r[b]) / min(r[a], r[b]) >= self.factor
+            }
+            # a jump the report states itself with the right % is deliberate, and so is
+            # plan -> next when it is made of one stated jump and one ordinary step
+            ack: set[tuple[str, str]] = set()
+            for pair, measure in PRINTED_FOR_PAIR.items():
+                said = stated.get((ind.code, measure))
+                computed = ratio(r.get(pair[1]), r.get(pair[0]), ind.direction, ind.comparable)
+                if (
+                    r["orgunit"] == ctx.top
+                    and said is not None
+                    and computed is not None
+                    and round_half_up(computed, 0) == round_half_up(said, 0)
+                ):
+                    ack.add(pair)
+            steps = [("plan", "estimate"), ("estimate", "next")]
+            if any(p in ack for p in steps) and all(p in ack or p not in big for p in steps):
+                ack.add(("plan", "next"))
             for a, b in present:
-                va, vb = r.get(a), r.get(b)
-                if va is None or vb is None or va <= 0 or vb <= 0:
+                if (a, b) not in big or (a, b) in ack:
                     continue
-                if max(va, vb) / min(va, vb) < self.factor:
-                    continue
+                va, vb = r[a], r[b]
+                if unit is not None and unit.is_count and abs(vb - va) <= self.small_count:
+                    continue  # 1 -> 6 schools is a plan, not a slip
                 where = "" if r["orgunit"] == ctx.top else f" ({ctx.org_name(r['orgunit'])})"
                 shown_b = f"{labels[b]} ({with_unit(vb, ind.unit, ind.decimals)})"
                 shown_a = f"{labels[a]} ({with_unit(va, ind.unit, ind.decimals)})"
