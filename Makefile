@@ -1,5 +1,8 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 PYTHON ?= python3
+# The second run of the web tests; PostgreSQL is started by scripts/test-deps.sh.
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+DEMO_ADDRESS ?= 127.0.0.1:8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -15,9 +18,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-## Run ktxh on its embedded default (the Lai Châu 2024 dataset).
+## Start the web workspace on the Lai Châu 2024 dataset (SQLite in var/; docs/web.md):
+## migrate, load the dataset and the demo accounts, print them, serve on 127.0.0.1:8000.
 demo: $(STAMP)
-	$(BIN)/ktxh forms
+	$(BIN)/python -m ktxh.web.manage migrate --noinput -v0
+	$(BIN)/python -m ktxh.web.manage ktxh_load --address http://$(DEMO_ADDRESS)/
+	$(BIN)/python -m ktxh.web.manage runserver $(DEMO_ADDRESS)
 
 ## Install everything the tests need, then run lint, type checks and the whole suite.
 test: $(STAMP)
@@ -26,6 +32,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check ktxh tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -n auto
+	DATABASE_URL=$(PG_TEST_URL) KTXH_TEST_RUN=$$$$ $(BIN)/pytest -n auto -p no:cacheprovider tests/web
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix ktxh tests benchmarks scripts

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
+from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,6 +30,10 @@ from ktxh.io.findings_json import findings_document
 from ktxh.io.pdf import LibreOfficeNotFound, PdfError
 from ktxh.io.publish import publish
 from ktxh.io.xlsx_forms import AnnexError
+
+if TYPE_CHECKING:
+    from ktxh.domain.importing import Stored
+    from ktxh.io.store import ImportOutcome
 
 app = typer.Typer(
     help="ktxh: kế hoạch phát triển kinh tế - xã hội (danh mục, số liệu, so sánh, báo cáo).",
@@ -370,6 +376,271 @@ def report_cmd(
     ):
         if path is not None:
             err.print(f"Đã ghi {what} vào {path}.", soft_wrap=True, markup=False, highlight=False)
+
+
+@app.command("template")
+def template_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Tệp .xlsx sẽ ghi.")],
+    orgunit: Annotated[
+        str | None,
+        typer.Option(
+            "--orgunit",
+            "-u",
+            help="Đơn vị nhập số liệu (tên hoặc mã); với --department mặc định là cấp cao nhất.",
+        ),
+    ] = None,
+    form: Annotated[
+        list[int] | None,
+        typer.Option("--form", help="Chỉ các biểu này (lặp lại để chọn nhiều: --form 2 --form 3)."),
+    ] = None,
+    department: Annotated[
+        str | None,
+        typer.Option(
+            "--department",
+            help="Phòng, ban khai báo trong departments.csv: các biểu của phòng, ban đó.",
+        ),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-y", help="Năm của kỳ báo cáo (mặc định: năm của bộ dữ liệu)."),
+    ] = None,
+    dataset: DatasetOpt = DEFAULT_DATASET,
+) -> None:
+    """Tạo biểu mẫu Excel để một đơn vị (hoặc phòng, ban) nhập số liệu của một kỳ."""
+    from ktxh.domain.importing import find_department
+    from ktxh.io.store import read_departments
+    from ktxh.io.xlsx_template import TemplateError, write_template
+
+    if orgunit is None and department is None:
+        err.print("[red]Lỗi:[/red] hãy cho biết đơn vị (--orgunit) hoặc phòng, ban (--department).")
+        raise typer.Exit(2)
+    ds = _load(dataset)
+    try:
+        dept = find_department(read_departments(ds.path), department) if department else None
+        org = ds.tree.find(orgunit) if orgunit else ds.tree[ds.top_orgunit]
+    except (KeyError, DatasetError) as exc:
+        err.print(f"Lỗi: {exc.args[0]}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    try:
+        layout = write_template(
+            ds, output, orgunit=org.code, year=year, forms=form or None, department=dept
+        )
+    except TemplateError as exc:
+        err.print(f"Lỗi: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        err.print(f"Lỗi: không ghi được {output}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(2) from None
+    cells = sum(len(s.inputs) * sum(r.input for r in s.rows) for s in layout.sheets)
+    forms_text = ", ".join(str(s.form.number) for s in layout.sheets)
+    who = org.full_name + (f" ({dept.name})" if dept else "")
+    err.print(
+        f"Đã ghi biểu mẫu nhập của {who}, năm {layout.year} (biểu {forms_text}; "
+        f"{format_number(cells)} ô nhập) vào {output}.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("import")
+def import_cmd(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Các tệp .xlsx: biểu mẫu đã điền, hoặc phụ lục biểu số liệu.", metavar="TỆP"
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Chỉ cho xem các thay đổi, không ghi gì.")
+    ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-y", help="Năm của kỳ nhập (mặc định: năm của bộ dữ liệu)."),
+    ] = None,
+    orgunit: Annotated[
+        str | None,
+        typer.Option("--orgunit", "-u", help="Chỉ nhận tệp của đơn vị này (tên hoặc mã)."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="Người nhập, ghi vào nhật ký (mặc định: tên đăng nhập)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Định dạng: text hoặc json.")] = "text",
+    dataset: DatasetOpt = DEFAULT_DATASET,
+) -> None:
+    """Nhập số liệu từ biểu mẫu Excel đã điền (hoặc phụ lục biểu số liệu): tất cả hoặc không.
+
+    Cho xem từng ô thay đổi (cũ → mới), ghi nhật ký audit.csv, rồi tổng hợp và
+    kiểm tra lại. Mã thoát 2 khi có vấn đề: khi đó không ghi gì.
+    """
+    import getpass
+
+    from ktxh.io.store import import_files
+
+    if fmt not in ("text", "json"):
+        err.print(f"[red]Lỗi:[/red] định dạng «{fmt}» không hỗ trợ; chọn text hoặc json.")
+        raise typer.Exit(2)
+    ds = _load(dataset)
+    allowed = None
+    if orgunit:
+        try:
+            allowed = frozenset({ds.tree.find(orgunit).code})
+        except KeyError as exc:
+            err.print(f"Lỗi: {exc.args[0]}", markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    who = user or os.environ.get("KTXH_USER") or getpass.getuser()
+    try:
+        outcome = import_files(
+            dataset, files, dry_run=dry_run, year=year, orgunits=allowed, user=who
+        )
+    except (DatasetError, OSError) as exc:
+        err.print(f"Lỗi: không đọc được bộ dữ liệu: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if fmt == "json":
+        sys.stdout.write(
+            json.dumps(_import_document(outcome, dry_run), ensure_ascii=False, indent=1) + "\n"
+        )
+    else:
+        _print_import(outcome, dry_run)
+    if not outcome.plan.ok:
+        raise typer.Exit(2)
+
+
+def _import_document(outcome: ImportOutcome, dry_run: bool) -> dict[str, Any]:
+    """The outcome of an import for machines (``ktxh import --format json``)."""
+    from ktxh.domain.importing import plain_number
+
+    plan = outcome.plan
+    summary = Counter(f.severity.value for f in outcome.findings_after)
+
+    sources = {
+        s.file: {
+            "kind": s.kind,
+            "year": s.year,
+            "orgunits": list(s.orgunits),
+            "forms": list(s.forms),
+        }
+        for s in outcome.sources
+    }
+
+    def stored(s: Stored) -> float | None:
+        return None if s.value is None else float(plain_number(s.value))
+
+    return {
+        "dataset": str(outcome.dataset.path),
+        "dry_run": dry_run,
+        "applied": outcome.applied,
+        "batch": outcome.batch or None,
+        "files": [
+            {"file": name, "cells": n, "source": sources.get(name)}
+            for name, n in outcome.files.items()
+        ],
+        "problems": [
+            {
+                "file": p.ref.file,
+                "sheet": p.ref.sheet or None,
+                "cell": p.ref.cell or None,
+                "issue": p.issue.value,
+                "blocking": p.blocking,
+                "message": str(p),
+            }
+            for p in plan.problems
+        ],
+        "changes": [
+            {
+                "file": c.ref.file,
+                "sheet": c.ref.sheet,
+                "cell": c.ref.cell,
+                "indicator": c.key[0],
+                "orgunit": c.key[1],
+                "year": c.key[2],
+                "measure": c.key[3],
+                "action": c.action,
+                "old": stored(c.old) if c.old.present else None,
+                "old_printed": c.old.show() if c.old.present else None,
+                "new": stored(c.new) if c.new.present else None,
+                "new_printed": c.new.show() if c.new.present else None,
+            }
+            for c in plan.changes
+        ],
+        "unchanged": plan.unchanged,
+        "totals_changed": outcome.totals_changed,
+        "checks": {s.value: summary.get(s.value, 0) for s in Severity} if outcome.checked else None,
+    }
+
+
+def _print_import(outcome: ImportOutcome, dry_run: bool) -> None:
+    """The outcome of an import for people: files, changes cell by cell, problems, checks."""
+    from ktxh.domain.importing import ACTION_LABELS, describe_change
+
+    ds, plan = outcome.dataset, outcome.plan
+    out = sys.stdout.write
+    by_file = {s.file: s for s in outcome.sources}
+    out("Các tệp đã đọc:\n")
+    for name, n in outcome.files.items():
+        source = by_file.get(name)
+        what = source.describe(ds.tree) if source else "không nhận ra"
+        out(f"  {name}: {what}; {format_number(n)} ô\n")
+    if not plan.ok:
+        out(
+            f"\nKHÔNG NHẬP: có {format_number(len(plan.blocking))} vấn đề, chưa ghi gì vào "
+            "bộ dữ liệu. Hãy sửa rồi nhập lại:\n"
+        )
+        for p in plan.problems:
+            out(f"  - {p}\n")
+        err.print("Không nhập gì (mã thoát 2).", markup=False, highlight=False)
+        return
+    if plan.changes:
+        out("\nCác ô thay đổi (cũ → mới):\n")
+        current = None
+        for c in plan.changes:
+            if c.ref.file != current:
+                current = c.ref.file
+                out(f"  {current}\n")
+            out(f"    [{ACTION_LABELS[c.action]}] {describe_change(ds.catalog, ds.tree, c)}\n")
+    actions = Counter(c.action for c in plan.changes)
+    detail = ", ".join(
+        f"{format_number(actions[a])} {ACTION_LABELS[a]}" for a in ("add", "update", "delete")
+    )
+    out(
+        f"\nTổng cộng: {format_number(len(plan.changes))} ô thay đổi ({detail}); "
+        f"{format_number(plan.unchanged)} ô không đổi.\n"
+    )
+    if plan.changes:
+        out(f"Tổng hợp lại: {format_number(outcome.totals_changed)} số tổng cộng thay đổi.\n")
+    if outcome.checked:
+
+        def counts(findings: list[Finding]) -> str:
+            c = Counter(f.severity for f in findings)
+            return ", ".join(f"{format_number(c[s])} {s.value}" for s in Severity)
+
+        label = "Kiểm tra nếu nhập" if dry_run else "Kiểm tra sau khi nhập"
+        if not plan.changes:
+            label = "Kiểm tra"
+        out(f"{label}: {counts(outcome.findings_after)}")
+        if plan.changes:
+            out(f" (trước khi nhập: {counts(outcome.findings_before)})")
+        out(".\n")
+        fresh = outcome.new_findings
+        if fresh:
+            out("Phát hiện mới:\n")
+            for f in fresh:
+                ind = ds.catalog.indicators.get(f.indicator or "")
+                code = f" {ind.code}" if ind else ""
+                out(f"  [{f.severity.value}]{code}: {f.message}\n")
+    if dry_run:
+        err.print("Chạy thử (--dry-run): chưa ghi gì.", markup=False, highlight=False)
+    elif outcome.applied:
+        err.print(
+            f"Đã ghi {format_number(len(plan.changes))} thay đổi vào values.csv và audit.csv "
+            f"(lần nhập {outcome.batch}).",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        err.print("Không có gì thay đổi.", markup=False, highlight=False)
 
 
 def main() -> None:

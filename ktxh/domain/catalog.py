@@ -181,6 +181,12 @@ class Indicator:
     def label(self) -> str:
         return self.full_name or self.name
 
+    @property
+    def is_share(self) -> bool:
+        """A share in % ("Tỷ lệ ...", "Cơ cấu ..."), which lies between 0 and 100."""
+        name = self.name.lower()
+        return self.unit == "%" and name.startswith(("tỷ lệ", "cơ cấu")) and "tăng" not in name
+
 
 @dataclass
 class Catalog:

@@ -137,37 +137,42 @@ def _date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def indicator_from_row(r: dict[str, str], where: str) -> Indicator:
+    """One row of indicators.csv (every column a string) as an :class:`Indicator`."""
+    try:
+        return Indicator(
+            code=r["code"],
+            form=int(r["form"]),
+            position=int(r["position"]),
+            stt=r["stt"],
+            name=r["name"],
+            full_name=r["full_name"],
+            of_which=r["of_which"] == "1",
+            kind=RowKind(r["kind"]),
+            parent=r["parent"] or None,
+            children=Children(r["children"]),
+            unit=r["unit"],
+            unit_printed=r["unit_printed"],
+            nature=Nature(r["nature"]),
+            direction=Direction(r["direction"]),
+            consolidation=Consolidation(r["consolidation"]),
+            basis=tuple(b for b in r["basis"].split(" ") if b),
+            comparable=r["comparable"] == "1",
+            decimals=int(r["decimals"] or 0),
+            seed_line=_int(r["seed_line"], where),
+            values_line=_int(r["values_line"], where),
+            note=r["note"],
+        )
+    except (KeyError, ValueError) as exc:
+        raise DatasetError(f"{where}: {exc}") from exc
+
+
 def _read_indicators(path: Path) -> tuple[dict[str, Indicator], dict[str, str]]:
     out: dict[str, Indicator] = {}
     unplaced: dict[str, str] = {}
     for n, r in enumerate(_rows(path), start=2):
         where = f"{path.name}, dòng {n}"
-        try:
-            ind = Indicator(
-                code=r["code"],
-                form=int(r["form"]),
-                position=int(r["position"]),
-                stt=r["stt"],
-                name=r["name"],
-                full_name=r["full_name"],
-                of_which=r["of_which"] == "1",
-                kind=RowKind(r["kind"]),
-                parent=r["parent"] or None,
-                children=Children(r["children"]),
-                unit=r["unit"],
-                unit_printed=r["unit_printed"],
-                nature=Nature(r["nature"]),
-                direction=Direction(r["direction"]),
-                consolidation=Consolidation(r["consolidation"]),
-                basis=tuple(b for b in r["basis"].split(" ") if b),
-                comparable=r["comparable"] == "1",
-                decimals=int(r["decimals"] or 0),
-                seed_line=_int(r["seed_line"], where),
-                values_line=_int(r["values_line"], where),
-                note=r["note"],
-            )
-        except (KeyError, ValueError) as exc:
-            raise DatasetError(f"{where}: {exc}") from exc
+        ind = indicator_from_row(r, where)
         if ind.code in out:
             raise DatasetError(f"{where}: mã chỉ tiêu «{ind.code}» bị trùng")
         out[ind.code] = ind
@@ -247,26 +252,55 @@ def read_dataset(path: Path | str = DEFAULT_DATASET) -> Dataset:
     claims = []
     claims_path = path / "claims.csv"
     if claims_path.exists():
-        for r in _rows(claims_path):
-            claims.append(
-                Claim(
-                    id=r["id"],
-                    section=r["section"],
-                    item=r["item"],
-                    seed_line=_int(r["seed_line"], "claims.csv"),
-                    text=r["text"],
-                    printed=r["printed"],
-                    unit_printed=r["unit_printed"],
-                    kind=ClaimKind(r["kind"]),
-                    indicator=r["indicator"] or None,
-                    measure=r["measure"],
-                    year=int(r["year"]),
-                    value=Decimal(r["value"]) if r["value"] else None,
-                    note=r["note"],
-                )
-            )
+        claims = [claim_from_row(r) for r in _rows(claims_path)]
     rules = _read_rules(path / "rules.csv", catalog.indicators)
     return Dataset(path, meta, catalog, tree, ValueTable(frame), claims, unplaced, rules)
+
+
+def claim_from_row(r: dict[str, str]) -> Claim:
+    """One row of claims.csv (every column a string) as a :class:`Claim`."""
+    return Claim(
+        id=r["id"],
+        section=r["section"],
+        item=r["item"],
+        seed_line=_int(r["seed_line"], "claims.csv"),
+        text=r["text"],
+        printed=r["printed"],
+        unit_printed=r["unit_printed"],
+        kind=ClaimKind(r["kind"]),
+        indicator=r["indicator"] or None,
+        measure=r["measure"],
+        year=int(r["year"]),
+        value=Decimal(r["value"]) if r["value"] else None,
+        note=r["note"],
+    )
+
+
+def rule_from_row(r: dict[str, str], where: str, indicators: dict[str, Indicator]) -> DeclaredRule:
+    """One row of rules.csv (every column a string) as a :class:`DeclaredRule`."""
+    try:
+        rule = DeclaredRule(
+            id=r["id"],
+            title=r["title"],
+            left=r["left"],
+            operator=r["operator"],
+            right=r["right"],
+            severity=Severity.parse(r["severity"]),
+            message=r["message"],
+            tolerance=float(r["tolerance"]) if r["tolerance"] else None,
+            orgunits=r["scope"] or "all",
+        )
+    except (KeyError, ValueError) as exc:
+        raise DatasetError(f"{where}: {exc}") from exc
+    unknown = [c for c in rule.codes if c not in indicators]
+    if unknown:
+        raise DatasetError(f"{where}: mã chỉ tiêu không có trong danh mục: {', '.join(unknown)}")
+    return rule
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a dataset CSV file as strings; [] when the file is absent."""
+    return _rows(path) if path.exists() else []
 
 
 def _read_rules(path: Path, indicators: dict[str, Indicator]) -> list[DeclaredRule]:
@@ -276,26 +310,7 @@ def _read_rules(path: Path, indicators: dict[str, Indicator]) -> list[DeclaredRu
     out = []
     for n, r in enumerate(_rows(path), start=2):
         where = f"{path.name}, dòng {n} ({r.get('id', '')})"
-        try:
-            rule = DeclaredRule(
-                id=r["id"],
-                title=r["title"],
-                left=r["left"],
-                operator=r["operator"],
-                right=r["right"],
-                severity=Severity.parse(r["severity"]),
-                message=r["message"],
-                tolerance=float(r["tolerance"]) if r["tolerance"] else None,
-                orgunits=r["scope"] or "all",
-            )
-        except (KeyError, ValueError) as exc:
-            raise DatasetError(f"{where}: {exc}") from exc
-        unknown = [c for c in rule.codes if c not in indicators]
-        if unknown:
-            raise DatasetError(
-                f"{where}: mã chỉ tiêu không có trong danh mục: {', '.join(unknown)}"
-            )
-        out.append(rule)
+        out.append(rule_from_row(r, where, indicators))
     return out
 
 

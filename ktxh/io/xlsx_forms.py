@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Direction, Form, Indicator, RowKind
 from ktxh.domain.compare import RATIO_BY_KEY, RatioSpec, ratio
+from ktxh.domain.importing import CellRef, Entry, Issue, Problem, SourceInfo, describe_key
 from ktxh.domain.numbers import decimals_of
 from ktxh.domain.report import ReportMeta
 from ktxh.domain.tables import CellIndex
@@ -47,6 +48,7 @@ Highlights = Mapping[Key, tuple[str, str]]
 FONT = "Times New Roman"
 SEVERITY_FILLS = {"lỗi": "#FF7C80", "cảnh báo": "#FFC000", "lưu ý": "#FFFF66"}
 NONE_TEXT = "-"
+COMPUTED_NOTE = "Số in nghiêng ở cột tổng: biểu gốc để trống, tổng cộng tính từ các đơn vị."
 
 # Rows of the title block; the header starts below it.
 ROW_LABEL, ROW_TITLE, ROW_REFERENCE = 0, 1, 2
@@ -513,7 +515,200 @@ def write_annex(
             ws.write_string(
                 layout.first_row + len(indicators) + 1,
                 1,
-                "Số in nghiêng ở cột tổng: biểu gốc để trống, tổng cộng tính từ các đơn vị.",
+                COMPUTED_NOTE,
                 fmts.get(italic=True, font_size=10),
             )
     wb.close()
+
+
+# --- reading an annex back (a new year starts from last year's annex) ----------
+
+DITTO_MARKS = frozenset({'"', "“", "”", "''", "〃"})
+_YEAR = re.compile(r"^Năm (\d{4})$")
+_NEXT_YEAR = re.compile(r"^Định hướng kế hoạch năm (\d{4})$")
+
+
+def cell_text(value: object) -> str:
+    """A cell's text for comparison: NFC, spaces collapsed; 3.0 -> "3"."""
+    if isinstance(value, str):
+        text = value
+    elif value is None:
+        return ""
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if text.isprintable() and "  " not in text and text == text.strip():
+        return text  # the usual case: nothing to collapse
+    return " ".join(text.split())
+
+
+def cell_at(rows: Sequence[Sequence[object]], row: int, col: int) -> object:
+    """The cell at (row, col) of a sheet read as rows, "" outside it."""
+    if row >= len(rows) or col >= len(rows[row]):
+        return ""
+    return rows[row][col]
+
+
+def _annex_year(layout: Layout, rows: Sequence[Sequence[object]]) -> tuple[int | None, int, int]:
+    """The year Y the sheet is about, from its header, and the cell it was read from."""
+    if layout.main:
+        col = layout.main[0][2]
+        m = _YEAR.match(cell_text(cell_at(rows, HEADER_TOP, col)))
+        return (int(m.group(1)) if m else None), HEADER_TOP, col
+    if layout.next_col is not None:
+        col = layout.next_col
+        m = _NEXT_YEAR.match(cell_text(cell_at(rows, HEADER_TOP, col)))
+        return (int(m.group(1)) - 1 if m else None), HEADER_TOP, col
+    return None, HEADER_TOP, 3
+
+
+def _annex_expected(ds: Dataset, layout: Layout, y: int) -> dict[tuple[int, int], str]:
+    """The cells that identify the sheet's layout: title, headers, and every row."""
+    top, bottom = HEADER_TOP, HEADER_TOP + layout.header_rows - 1
+    out = {
+        (ROW_LABEL, 0): layout.form.label,
+        (top, 0): "STT",
+        (top, 1): "Chỉ tiêu",
+        (top, 2): "Đơn vị tính",
+    }
+    for _, _, c, header in layout.main:
+        out[(top + 1, c)] = header
+    if layout.next_col is not None:
+        out[(top, layout.next_col)] = f"Định hướng kế hoạch năm {y + 1}"
+        if layout.units:
+            out[(top + 1, layout.next_col)] = "Tổng cộng"
+            for _, name, c in layout.units:
+                out[(bottom, c)] = name
+    for ind in ds.catalog.in_form(layout.form.number):
+        r = layout.rows[ind.code]
+        out[(r, 0)] = ind.stt
+        out[(r, 1)] = ind.name
+        out[(r, 2)] = ind.unit
+    return out
+
+
+def read_annex(
+    ds: Dataset,
+    sheet_rows: Callable[[str], list[list[object]] | None],
+    file: str,
+    formulas: Mapping[str, Mapping[str, str]],
+    italic: Mapping[str, set[str]],
+) -> tuple[SourceInfo | None, list[Entry], list[Problem]]:
+    """Read an annex workbook (the layout :func:`write_annex` writes) as input entries.
+
+    The years come from the sheets' headers ("Năm 2023"), so that last year's
+    annex imports into a dataset of the new year. The values of the top unit
+    and of the units below it are read (not the comparison columns, which are
+    computed); a total the annex shows consolidated from its units (in
+    italics: ``italic`` lists those cells) is not stored when it still equals
+    the consolidation. A ditto mark is read as "-", as the dataset reads it. A
+    value cell with a formula is refused, never evaluated.
+    """
+    top = ds.top_orgunit
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    years: dict[int, str] = {}
+    forms = []
+    for number, layout in annex_layouts(ds).items():
+        rows = sheet_rows(layout.sheet)
+        if rows is None:
+            problems.append(
+                Problem(
+                    CellRef(file, layout.sheet),
+                    f"thiếu trang «{layout.sheet}» của phụ lục (trang bị xóa hoặc đổi tên)",
+                    Issue.MISSING_SHEET,
+                )
+            )
+            continue
+        y, yr, yc = _annex_year(layout, rows)
+        if y is None:
+            problems.append(
+                Problem(
+                    CellRef(file, layout.sheet, xl_rowcol_to_cell(yr, yc)),
+                    f"không đọc được năm của biểu ở tiêu đề cột (phải là «Năm ...»), thấy "
+                    f"«{cell_text(cell_at(rows, yr, yc))}»",
+                    Issue.STRUCTURE,
+                )
+            )
+            continue
+        years.setdefault(y, layout.sheet)
+        forms.append(number)
+        mismatch = None
+        for (r, c), want in sorted(_annex_expected(ds, layout, y).items()):
+            got = cell_text(cell_at(rows, r, c))
+            if got != cell_text(want):
+                kind = (
+                    "các dòng đã bị di chuyển, thêm hoặc xóa"
+                    if r >= layout.first_row
+                    else ("tiêu đề của biểu hoặc cột khác với bộ dữ liệu")
+                )
+                mismatch = Problem(
+                    CellRef(file, layout.sheet, xl_rowcol_to_cell(r, c)),
+                    f"{kind}: ô phải là «{want}» nhưng là «{got}»; phụ lục phải có đúng các "
+                    "dòng và cột của bộ dữ liệu (cùng danh mục, cùng các đơn vị)",
+                    Issue.STRUCTURE,
+                )
+                break
+        if mismatch is None:
+            end = layout.first_row + len(ds.catalog.in_form(number))
+            for r in range(end, len(rows)):
+                texts = [cell_text(v) for v in rows[r]]
+                if any(texts) and COMPUTED_NOTE not in texts:
+                    c = next(k for k, t in enumerate(texts) if t)
+                    mismatch = Problem(
+                        CellRef(file, layout.sheet, xl_rowcol_to_cell(r, c)),
+                        f"có dòng thêm vào dưới bảng (dòng {r + 1}); phụ lục phải có đúng các "
+                        "dòng của bộ dữ liệu",
+                        Issue.STRUCTURE,
+                    )
+                    break
+        if mismatch is not None:
+            problems.append(mismatch)
+            continue
+        shift = y - ds.reference_year
+        in_sheet = formulas.get(layout.sheet, {})
+        shown_computed = italic.get(layout.sheet, set())
+        for ind in ds.catalog.in_form(number):
+            if ind.kind is RowKind.GROUP:
+                continue
+            r = layout.rows[ind.code]
+            for (org, year, measure), c in layout.cols.items():
+                if measure in PRINTED_RATIO_MEASURES:
+                    continue  # the comparison columns are computed, never imported
+                ref = CellRef(file, layout.sheet, xl_rowcol_to_cell(r, c))
+                key = (ind.code, org, year + shift, measure)
+                if ref.cell in in_sheet:
+                    text = in_sheet[ref.cell]
+                    problems.append(
+                        Problem(
+                            ref,
+                            f"{describe_key(ds.catalog, ds.tree, key)}: ô có công thức "
+                            f"(={text[:60]}); ktxh không tính công thức trong tệp gửi đến, "
+                            "hãy gõ số thay cho công thức",
+                            Issue.FORMULA,
+                        )
+                    )
+                    continue
+                raw = cell_at(rows, r, c)
+                if isinstance(raw, str) and cell_text(raw) in DITTO_MARKS:
+                    raw = NONE_TEXT
+                computed = org == top and ref.cell in shown_computed
+                entries.append(Entry(key, raw, ref, base=None, computed_ok=computed))
+    if len(years) > 1:
+        listed = ", ".join(f"{sheet}: năm {y}" for y, sheet in sorted(years.items()))
+        problems.append(
+            Problem(
+                CellRef(file),
+                f"các trang của phụ lục không cùng một năm ({listed})",
+                Issue.OTHER_PERIOD,
+            )
+        )
+        return None, [], problems
+    if not years:
+        return None, entries, problems
+    units = (top, *(u.code for u in ds.tree.children(top)))
+    source = SourceInfo(file, "annex", next(iter(years)), units, None, tuple(forms))
+    return source, entries, problems

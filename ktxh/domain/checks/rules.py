@@ -525,11 +525,6 @@ class PrintedRatios:
             )
 
 
-def _is_share(ind: Indicator) -> bool:
-    name = ind.name.lower()
-    return ind.unit == "%" and name.startswith(("tỷ lệ", "cơ cấu")) and "tăng" not in name
-
-
 @dataclass(frozen=True)
 class Bounds:
     """Shares lie between 0 and 100 %; a rate per thousand is not printed as %."""
@@ -548,7 +543,7 @@ class Bounds:
                     ind.code,
                     seed_line=ind.seed_line,
                 )
-        shares = _codes(ctx, _is_share)
+        shares = _codes(ctx, lambda i: i.is_share)
         bad = _base(ctx).filter(
             pl.col("indicator").is_in(shares)
             & ((pl.col("value") < -EPS) | (pl.col("value") > 100 + pl.col("tol") + EPS))

@@ -1,0 +1,316 @@
+"""Load on the web workspace: 50 concurrent clients saving values, on loopback.
+
+    .venv/bin/python benchmarks/bench_web.py [--clients 50] [--requests 40] [--workers 4]
+        [--threads 1] [--seconds 120] [--database-url postgresql://postgres@127.0.0.1/bench]
+
+A fresh database (SQLite in a temporary directory, or the PostgreSQL database
+named by ``--database-url``, which is emptied first) gets the Lai Châu dataset
+and the demo accounts; gunicorn serves ``ktxh.web.wsgi`` on 127.0.0.1 (a free
+port). Every client has a logged-in session of a ward's officer (or the city
+planner) and a cell of its own in that officer's scope; it saves a new value
+into it ``--requests`` times through ``POST /nhap-lieu/luu/`` (the grid's save:
+permission, lock and version checks, the update and its audit record, one
+transaction), carrying the version each answer returns. The same clients first
+call ``GET /ping``, a trivial view of the same server, as many times: the
+difference is what the application itself costs.
+
+Bounded: ``--clients`` x ``--requests`` requests per phase, and each phase
+stops after ``--seconds``. Only 127.0.0.1 is ever contacted. Prints the
+figures as a Markdown table for benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Client:
+    session: str
+    csrf: str
+    cell: tuple[str, str, int, str]
+    version: int
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+def prepare(clients: int, env: dict[str, str]) -> list[Client]:
+    """Migrate, load, and make one session per client (no password hashing needed)."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ktxh.web.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.middleware.csrf import _get_new_csrf_string
+
+    from ktxh.web.plan import loading
+    from ktxh.web.plan.models import Indicator, Plan, Value
+
+    call_command("migrate", verbosity=0)
+    if Plan.objects.exists():
+        loading.wipe()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    loading.load(ROOT / "data" / "laichau-2024")
+    loading.create_accounts()
+    units = ["doan-ket", "tan-phong", "dong-phong", "quyet-thang", "quyet-tien", "san-thang"]
+    units += ["sung-phai"]
+    enterable = [
+        i.code
+        for i in Indicator.objects.select_related("form").order_by("form", "position")
+        if not i.is_group
+        and i.form.has_unit_breakdown
+        and i.row.get("consolidation") != "city_only"
+    ]
+    out = []
+    for n in range(clients):
+        username = units[n % len(units)] if n % 8 else "admin"
+        org = units[n % len(units)]
+        user = User.objects.get(username=username)
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        cell = (enterable[n // len(units)], org, 2023, "h1")
+        v = Value.objects.filter(
+            indicator_id=cell[0], orgunit_id=cell[1], year=cell[2], measure=cell[3]
+        ).first()
+        assert store.session_key is not None
+        out.append(Client(store.session_key, _get_new_csrf_string(), cell, v.version if v else 0))
+    from django.db import connections
+
+    connections.close_all()
+    return out
+
+
+async def _request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: bytes, body: bytes
+) -> tuple[int, bytes, bool]:
+    """One HTTP/1.1 request; (status, body, whether the server closes the connection)."""
+    writer.write(head + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    length = 0
+    closing = False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.partition(b":")
+        key = name.strip().lower()
+        if key == b"content-length":
+            length = int(value.strip())
+        elif key == b"connection" and value.strip().lower() == b"close":
+            closing = True
+    data = await reader.readexactly(length) if length else b""
+    return int(status_line.split()[1]), data, closing
+
+
+async def _client(
+    c: Client, port: int, requests: int, deadline: float, save: bool, go: asyncio.Event
+) -> None:
+    conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    conn = await asyncio.open_connection(HOST, port)
+    cookie = f"sessionid={c.session}; csrftoken={c.csrf}"
+    await go.wait()
+    for k in range(requests):
+        if time.monotonic() > deadline:
+            break
+        if save:
+            body = json.dumps(
+                {
+                    "writes": [
+                        {
+                            "indicator": c.cell[0],
+                            "orgunit": c.cell[1],
+                            "year": c.cell[2],
+                            "measure": c.cell[3],
+                            "version": c.version,
+                            "text": f"{k + 1},5",
+                        }
+                    ]
+                }
+            ).encode()
+            head = (
+                f"POST /nhap-lieu/luu/ HTTP/1.1\r\nHost: {HOST}:{port}\r\nCookie: {cookie}\r\n"
+                f"X-CSRFToken: {c.csrf}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+        else:
+            body = b""
+            head = f"GET /ping HTTP/1.1\r\nHost: {HOST}:{port}\r\nCookie: {cookie}\r\n\r\n".encode()
+        t0 = time.perf_counter()
+        if conn is None:  # a sync worker closes every connection: reconnecting is part of it
+            conn = await asyncio.open_connection(HOST, port)
+        status, data, closing = await _request(*conn, head, body)
+        c.latencies.append(time.perf_counter() - t0)
+        if closing:
+            conn[1].close()
+            conn = None
+        c.statuses[status] = c.statuses.get(status, 0) + 1
+        if save and status == 200:
+            c.version = json.loads(data)["values"][0]["version"]
+    if conn is not None:
+        conn[1].close()
+
+
+def run_phase(
+    clients: list[Client], port: int, requests: int, seconds: float, save: bool
+) -> tuple[list[float], dict[int, int], float]:
+    """Every client on its own kept-alive connection, all in one asyncio loop (a
+    light client: the server, not the load generator, should use the two cores)."""
+    for c in clients:
+        c.latencies, c.statuses = [], {}
+
+    async def phase() -> float:
+        go = asyncio.Event()
+        deadline = time.monotonic() + seconds
+        tasks = [
+            asyncio.create_task(_client(c, port, requests, deadline, save, go)) for c in clients
+        ]
+        await asyncio.sleep(0.2)  # every connection open
+        t0 = time.perf_counter()
+        go.set()
+        await asyncio.gather(*tasks)
+        return time.perf_counter() - t0
+
+    wall = asyncio.run(phase())
+    lat = [x for c in clients for x in c.latencies]
+    statuses: dict[int, int] = {}
+    for c in clients:
+        for s, n in c.statuses.items():
+            statuses[s] = statuses.get(s, 0) + n
+    return lat, statuses, wall
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's master and workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def pct(xs: list[float], p: float) -> float:
+    return statistics.quantiles(xs, n=100, method="inclusive")[int(p) - 1] if len(xs) > 1 else 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--requests", type=int, default=40, help="per client and phase")
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seconds", type=float, default=120.0, help="time limit per phase")
+    ap.add_argument("--database-url", default="")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="ktxh-bench-web-"))
+    env = {"KTXH_SQLITE": str(tmp / "bench.sqlite3")}
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+    clients = prepare(args.clients, env)
+    port = free_port()
+    server_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "ktxh.web.settings"}
+    cmd = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "ktxh.web.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(cmd, env=server_env, cwd=ROOT)
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection((HOST, port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        # warm up every worker (imports, the first connection)
+        run_phase(clients[: min(8, len(clients))], port, 3, 30, save=False)
+        rows = []
+        for name, save in (("GET /ping (trivial view)", False), ("POST /nhap-lieu/luu/", True)):
+            server_before, client_before = server_cpu(server.pid), time.process_time()
+            lat, statuses, wall = run_phase(clients, port, args.requests, args.seconds, save)
+            server_used = server_cpu(server.pid) - server_before
+            client_used = time.process_time() - client_before
+            rows.append(
+                (
+                    name,
+                    len(lat),
+                    statuses,
+                    pct(lat, 50) * 1000,
+                    pct(lat, 95) * 1000,
+                    pct(lat, 99) * 1000,
+                    len(lat) / wall,
+                    server_used / max(len(lat), 1) * 1000,
+                    client_used / max(len(lat), 1) * 1000,
+                )
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
+    db = "PostgreSQL" if args.database_url else "SQLite (WAL)"
+    print(
+        f"{args.clients} clients x {args.requests} requests per phase; gunicorn "
+        f"{args.workers} workers x {args.threads} threads; {db}; "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores"
+    )
+    print(
+        "| request | requests | answers | p50 | p95 | p99 | throughput "
+        "| server CPU / request | client CPU / request |"
+    )
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, n, statuses, p50, p95, p99, rps, server_ms, client_ms in rows:
+        answers = ", ".join(f"{s}: {k}" for s, k in sorted(statuses.items()))
+        print(
+            f"| {name} | {n} | {answers} | {p50:.1f} ms | {p95:.1f} ms | {p99:.1f} ms "
+            f"| {rps:.0f} req/s | {server_ms:.2f} ms | {client_ms:.2f} ms |"
+        )
+
+
+if __name__ == "__main__":
+    main()

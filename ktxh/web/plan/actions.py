@@ -1,0 +1,565 @@
+"""Every change of the workspace's state, one function each (after Zulip's actions).
+
+Each function takes the acting user, checks the permission, runs in one
+transaction and writes the audit record; views and the API only parse the
+request, call one of these and render what comes back.
+
+:func:`write_values` is the only way a value changes. It is all-or-nothing
+(a batch is written whole or not at all) and refuses, cell by cell with a
+Vietnamese reason, what it cannot write: a cell outside the user's scope, a
+heading row, a number that is not one ("4.70"), a cell locked by the
+workflow, and a cell changed since the writer read it (optimistic
+concurrency: each write names the version it saw; 0 for an empty cell). The
+Excel import calls it with ``source=Source.IMPORT`` and each cell's
+``source_ref`` ("phu-luc.xlsx!Biểu 2!F12").
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ktxh.domain.numbers import NumberError, format_number, parse_number
+from ktxh.web.plan.lookup import IndicatorInfo, lookup
+from ktxh.web.plan.models import (
+    ENTERABLE_MEASURES,
+    LOCKING_STATUSES,
+    Form,
+    OrgUnit,
+    Plan,
+    Source,
+    Status,
+    Submission,
+    SubmissionEvent,
+    Value,
+    ValueChange,
+)
+from ktxh.web.plan.permissions import require, scope_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+Key = tuple[str, str, int, str]
+VALUE_TABLE = Value._meta.db_table
+CHANGE_TABLE = ValueChange._meta.db_table
+SUBMISSION_TABLE = Submission._meta.db_table
+
+
+@dataclass(frozen=True, slots=True)
+class CellWrite:
+    """One cell to write. ``text`` is what a person typed ("1.234,5", "-" for
+    explicitly none, "" to clear); machines may give ``value`` instead."""
+
+    indicator: str
+    orgunit: str
+    year: int
+    measure: str
+    version: int  # the version the writer saw; 0 when the cell was empty
+    text: str | None = None
+    value: float | None = None
+    source_ref: str = ""  # where it came from: "tệp.xlsx!Biểu 2!F12"
+
+    @property
+    def key(self) -> Key:
+        return (self.indicator, self.orgunit, self.year, self.measure)
+
+
+# Reasons a cell is refused, gravest first; the HTTP status the API answers with.
+REASON_STATUS = {
+    "forbidden": 403,
+    "unknown": 404,
+    "locked": 423,
+    "invalid": 422,
+    "conflict": 409,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CellProblem:
+    write: CellWrite
+    reason: str  # a key of REASON_STATUS
+    message: str  # Vietnamese
+    current: Value | None = None  # for a conflict: the newer value
+
+    def as_dict(self) -> dict[str, Any]:
+        w = self.write
+        out: dict[str, Any] = {
+            "indicator": w.indicator,
+            "orgunit": w.orgunit,
+            "year": w.year,
+            "measure": w.measure,
+            "reason": self.reason,
+            "message": self.message,
+        }
+        if self.reason == "conflict":
+            out["current"] = value_record(self.current) if self.current else None
+        return out
+
+
+class WriteRefused(Exception):
+    """Nothing was written; ``problems`` says why, cell by cell."""
+
+    def __init__(self, problems: list[CellProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems[:5]))
+        self.problems = problems
+
+    @property
+    def status(self) -> int:
+        order = list(REASON_STATUS)
+        worst = min((p.reason for p in self.problems), key=order.index)
+        return REASON_STATUS[worst]
+
+
+@dataclass
+class Written:
+    values: list[Value] = field(default_factory=list)
+    changed: int = 0  # cells whose value changed (a write of the same value changes nothing)
+
+
+def display(value: float | None, printed: str, decimals: int = 0) -> str:
+    """How a cell reads: the text as printed (typed), else the number formatted."""
+    if printed:
+        return printed
+    return "" if value is None else format_number(value, decimals, parens=True)
+
+
+def value_record(v: Value) -> dict[str, Any]:
+    """A value as the API and the grid give it."""
+    return {
+        "indicator": v.indicator_id,
+        "orgunit": v.orgunit_id,
+        "year": v.year,
+        "measure": v.measure,
+        "value": v.value,
+        "printed": v.printed,
+        "display": display(v.value, v.printed),
+        "version": v.version,
+        "source": v.source,
+        "source_ref": v.source_ref,
+        "updated_at": v.updated_at.isoformat() if v.updated_at else None,
+        "updated_by": v.updated_by.get_username() if v.updated_by else None,
+    }
+
+
+def _parse(w: CellWrite) -> tuple[float | None, str]:
+    """(value, printed) of a write; raises NumberError."""
+    if w.text is None:
+        if w.value is None:
+            return None, ""
+        return float(w.value), format_number(w.value, parens=True)
+    parsed = parse_number(w.text)
+    if parsed is None:
+        return None, ""
+    if parsed.value is None:
+        return None, "-"
+    return float(parsed.value), format_number(parsed.value, parsed.decimals, parens=True)
+
+
+def periods_of(year: int, measure: str) -> tuple[int, ...]:
+    """The reporting rounds a cell belongs to: round Y holds the cells of year Y
+    and the plan of Y+1 (next year's target)."""
+    return (year, year - 1) if measure == "plan" else (year,)
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """A submission that locks cells: its org unit, form, round and status."""
+
+    orgunit: str
+    form: int
+    year: int
+    status: str
+
+
+def locking_submissions(
+    cells: Iterable[tuple[str, int, int, str]], for_update: bool = False
+) -> dict[tuple[str, int, int], Lock]:
+    """The submissions (org unit, form, round) that lock any of ``cells``
+    (org unit, form, year, measure); ``for_update`` holds them until the
+    transaction ends (so that nobody approves a form while it is being written)."""
+    wanted = sorted({(org, form, p) for org, form, year, m in cells for p in periods_of(year, m)})
+    if not wanted:
+        return {}
+    where, params = _where(wanted, "orgunit_id form_id year")
+    suffix = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT orgunit_id, form_id, year, status FROM {SUBMISSION_TABLE} "
+            f"WHERE status IN (%s, %s) AND ({where}){suffix}",
+            [*LOCKING_STATUSES, *params],
+        )
+        return {(r[0], r[1], r[2]): Lock(r[0], r[1], r[2], r[3]) for r in cursor.fetchall()}
+
+
+def lock_of(
+    locks: dict[tuple[str, int, int], Lock], org: str, form: int, year: int, measure: str
+) -> Lock | None:
+    for p in periods_of(year, measure):
+        s = locks.get((org, form, p))
+        if s is not None:
+            return s
+    return None
+
+
+def lock_message(s: Lock) -> str:
+    state = "đã được duyệt" if s.status == Status.APPROVED else "đã nộp, đang chờ duyệt"
+    return (
+        f"Biểu số {s.form} của đơn vị này cho kỳ năm {s.year} {state}: số liệu bị khóa "
+        "cho đến khi thành phố trả lại hoặc mở lại"
+    )
+
+
+def _validate(
+    actor: User, writes: Sequence[CellWrite]
+) -> tuple[list[CellProblem], dict[Key, tuple[float | None, str]], dict[str, IndicatorInfo]]:
+    index = lookup(actor)
+    scope = scope_of(actor)
+    problems: list[CellProblem] = []
+    parsed: dict[Key, tuple[float | None, str]] = {}
+    for w in writes:
+        ind, org = index.indicators.get(w.indicator), index.orgunits.get(w.orgunit)
+        if ind is None or org is None:
+            what = f"chỉ tiêu «{w.indicator}»" if ind is None else f"đơn vị «{w.orgunit}»"
+            problems.append(CellProblem(w, "unknown", f"Không có {what}"))
+            continue
+        if scope is None or not scope.reaches_path(org.path, ind.form):
+            problems.append(
+                CellProblem(
+                    w,
+                    "forbidden",
+                    f"Tài khoản không có quyền nhập biểu số {ind.form} của {org.full_name}",
+                )
+            )
+            continue
+        where = f"{ind.code} ({ind.name})"
+        if w.key in parsed:
+            problems.append(CellProblem(w, "invalid", f"{where}: ô được ghi hai lần một lúc"))
+            continue
+        if ind.is_group:
+            problems.append(CellProblem(w, "invalid", f"{where}: dòng tiêu đề không có số liệu"))
+            continue
+        if w.measure not in ENTERABLE_MEASURES:
+            problems.append(CellProblem(w, "invalid", f"{where}: không nhập số đo «{w.measure}»"))
+            continue
+        if org.code != index.top and (not index.breakdown.get(ind.form) or ind.city_only):
+            problems.append(
+                CellProblem(w, "invalid", f"{where}: chỉ tiêu chỉ có số liệu của cấp thành phố")
+            )
+            continue
+        try:
+            parsed[w.key] = _parse(w)
+        except NumberError as exc:
+            problems.append(CellProblem(w, "invalid", f"{where}: {exc}"))
+    return problems, parsed, index.indicators
+
+
+def write_values(
+    actor: User,
+    writes: Sequence[CellWrite],
+    *,
+    source: Source = Source.WEB,
+    source_ref: str = "",
+) -> Written:
+    """Write a batch of cells, all or nothing; raise :class:`WriteRefused`.
+
+    Each landed change of a value bumps its version and adds one
+    :class:`ValueChange` (who, when, old -> new, ``source``, the write's
+    ``source_ref`` or else the batch's). Writing a cell's current value again
+    changes nothing and records nothing.
+    """
+    if not writes:
+        return Written()
+    problems, parsed, inds = _validate(actor, writes)
+    if problems:
+        raise WriteRefused(problems)
+    existing = _existing(writes)
+    try:
+        with serialized_writes(), transaction.atomic():
+            return _write(actor, writes, parsed, inds, existing, source, source_ref)
+    except WriteRefused as refused:
+        # report the newest value of each conflicting cell, read after the rollback
+        conflicts = [p for p in refused.problems if p.reason == "conflict"]
+        if conflicts:
+            current = _current({p.write.key for p in conflicts})
+            refused.problems = [
+                CellProblem(
+                    p.write,
+                    p.reason,
+                    _conflict_message(p.write, current.get(p.write.key)),
+                    current.get(p.write.key),
+                )
+                if p.reason == "conflict"
+                else p
+                for p in refused.problems
+            ]
+        raise
+
+
+def _current(keys: set[Key]) -> dict[Key, Value]:
+    q = Q()
+    for ind, org, year, measure in keys:
+        q |= Q(indicator_id=ind, orgunit_id=org, year=year, measure=measure)
+    return {
+        (v.indicator_id, v.orgunit_id, v.year, v.measure): v
+        for v in Value.objects.filter(q).select_related("updated_by")
+    }
+
+
+def _conflict_message(w: CellWrite, cur: Value | None) -> str:
+    if cur is None:
+        return f"{w.indicator}: ô đã bị xóa bởi người khác trong lúc bạn sửa"
+    who = cur.updated_by.get_username() if cur.updated_by else "hệ thống"
+    when = timezone.localtime(cur.updated_at).strftime("%H:%M:%S ngày %d/%m/%Y")
+    shown = display(cur.value, cur.printed) or "(trống)"
+    return (
+        f"{w.indicator}: {who} đã sửa ô này thành {shown} lúc {when} (phiên bản {cur.version}); "
+        "giá trị của bạn chưa được lưu, hãy xem lại và nhập lại nếu cần"
+    )
+
+
+def _where(keys: Sequence[tuple[Any, ...]], columns: str) -> tuple[str, list[Any]]:
+    """``(a=%s AND b=%s) OR ...`` for a few keys, and its parameters."""
+    one = "(" + " AND ".join(f"{c} = %s" for c in columns.split()) + ")"
+    return " OR ".join([one] * len(keys)), [x for k in keys for x in k]
+
+
+def _existing(writes: Sequence[CellWrite]) -> dict[Key, Value]:
+    """The cells as they are now, read before the write transaction: the update is
+    conditional on the version read here, and a version names one content, so the
+    old value recorded in the audit trail is the one replaced."""
+    where, params = _where([w.key for w in writes], "indicator_id orgunit_id year measure")
+    existing: dict[Key, Value] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, indicator_id, orgunit_id, year, measure, value, printed, version, "
+            f"source, source_ref FROM {VALUE_TABLE} WHERE {where}",
+            params,
+        )
+        for row in cursor.fetchall():
+            v = Value(
+                id=row[0],
+                indicator_id=row[1],
+                orgunit_id=row[2],
+                year=row[3],
+                measure=row[4],
+                value=row[5],
+                printed=row[6],
+                version=row[7],
+                source=row[8],
+                source_ref=row[9],
+            )
+            existing[(v.indicator_id, v.orgunit_id, v.year, v.measure)] = v
+    return existing
+
+
+def _write(
+    actor: User,
+    writes: Sequence[CellWrite],
+    parsed: dict[Key, tuple[float | None, str]],
+    inds: dict[str, IndicatorInfo],
+    existing: dict[Key, Value],
+    source: Source,
+    source_ref: str,
+) -> Written:
+    """The transaction of :func:`write_values`. This is the hot path of data entry,
+    so it speaks SQL (the same on SQLite and PostgreSQL) rather than building
+    ORM queries: three statements for a cell that changes (the lock check, the
+    update guarded by the version, the audit record)."""
+    locks = locking_submissions(
+        ((w.orgunit, inds[w.indicator].form, w.year, w.measure) for w in writes),
+        for_update=True,
+    )
+    problems: list[CellProblem] = []
+    for w in writes:
+        s = lock_of(locks, w.orgunit, inds[w.indicator].form, w.year, w.measure)
+        if s is not None:
+            problems.append(CellProblem(w, "locked", lock_message(s)))
+    if problems:
+        raise WriteRefused(problems)
+
+    now = timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
+    out = Written()
+    changes: list[tuple[Any, ...]] = []
+    for w in writes:
+        new_value, new_printed = parsed[w.key]
+        ref = w.source_ref or source_ref
+        cur = existing.get(w.key)
+        if w.version != (cur.version if cur else 0):
+            problems.append(CellProblem(w, "conflict", "", cur))
+            continue
+        if cur is None:
+            try:
+                with transaction.atomic():
+                    cur = Value.objects.create(
+                        indicator_id=w.indicator,
+                        orgunit_id=w.orgunit,
+                        year=w.year,
+                        measure=w.measure,
+                        value=new_value,
+                        printed=new_printed,
+                        source=source,
+                        source_ref=ref,
+                        version=1,
+                        updated_by=actor,
+                    )
+            except IntegrityError:  # another writer created the cell first
+                problems.append(CellProblem(w, "conflict", ""))
+                continue
+            old_value, old_printed = None, ""
+        else:
+            if cur.value == new_value and cur.printed == new_printed:
+                out.values.append(Value.objects.select_related("updated_by").get(pk=cur.pk))
+                continue
+            old_value, old_printed = cur.value, cur.printed
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {VALUE_TABLE} SET value = %s, printed = %s, source = %s, "
+                    "source_ref = %s, version = version + 1, updated_at = %s, "
+                    "updated_by_id = %s WHERE id = %s AND version = %s",
+                    [new_value, new_printed, source.value, ref, at, actor.pk, cur.pk, cur.version],
+                )
+                landed = cursor.rowcount == 1
+            if not landed:
+                problems.append(CellProblem(w, "conflict", ""))
+                continue
+            cur.value, cur.printed, cur.source, cur.source_ref = (
+                new_value,
+                new_printed,
+                source,
+                ref,
+            )
+            cur.version += 1
+            cur.updated_at, cur.updated_by = now, actor
+        changes.append(
+            (
+                cur.pk,
+                w.indicator,
+                w.orgunit,
+                w.year,
+                w.measure,
+                old_value,
+                old_printed,
+                new_value,
+                new_printed,
+                cur.version,
+                actor.pk,
+                at,
+                source.value,
+                ref,
+            )
+        )
+        out.values.append(cur)
+    if problems:
+        raise WriteRefused(problems)
+    if changes:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {CHANGE_TABLE} (value_id, indicator_id, orgunit_id, year, "
+                "measure, old_value, old_printed, new_value, new_printed, version, user_id, "
+                "at, source, source_ref) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                "%s, %s, %s)",
+                changes,
+            )
+    out.changed = len(changes)
+    return out
+
+
+@contextmanager
+def serialized_writes() -> Iterator[None]:
+    """On a SQLite file, writers queue on a file lock beside the database.
+
+    SQLite lets one writer in at a time, and one that finds the database busy
+    polls with growing sleeps (up to 100 ms each), which under load makes the
+    slowest saves wait far longer than the queue is long. A blocking ``flock``
+    hands the turn to the next writer as soon as the previous one commits.
+    Nothing to do on PostgreSQL (row locks), nor inside an outer transaction.
+    """
+    name = str(connection.settings_dict.get("NAME") or "")
+    if (
+        connection.vendor != "sqlite"
+        or connection.in_atomic_block
+        or not name
+        or name == ":memory:"
+        or "mode=memory" in name
+    ):
+        yield
+        return
+    fd = os.open(f"{name}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+# --- workflow -------------------------------------------------------------------------
+
+
+class WorkflowError(Exception):
+    """A transition that cannot happen now; the message is Vietnamese."""
+
+
+# action -> (statuses it starts from, status it leads to, permission it needs)
+TRANSITIONS: dict[str, tuple[tuple[Status, ...], Status, str]] = {
+    "submit": ((Status.DRAFT, Status.RETURNED, Status.REOPENED), Status.SUBMITTED, "submit"),
+    "approve": ((Status.SUBMITTED,), Status.APPROVED, "review"),
+    "return": ((Status.SUBMITTED,), Status.RETURNED, "review"),
+    "reopen": ((Status.APPROVED,), Status.REOPENED, "review"),
+}
+ACTION_LABELS = {"submit": "Nộp", "approve": "Duyệt", "return": "Trả lại", "reopen": "Mở lại"}
+
+
+def expected(orgunit: OrgUnit, form: Form, top: str) -> bool:
+    """Is a submission of ``form`` expected from ``orgunit``? The top unit (by its
+    departments) submits every form; the units below, the forms with a unit breakdown."""
+    return orgunit.code == top or (form.has_unit_breakdown and orgunit.parent_id is not None)
+
+
+def transition(
+    actor: User,
+    orgunit: OrgUnit,
+    form: Form,
+    year: int,
+    action: str,
+    comment: str = "",
+) -> Submission:
+    """Submit, approve, return (with a comment) or reopen a form of a unit for a round."""
+    if action not in TRANSITIONS:
+        raise WorkflowError(f"Thao tác «{action}» không hợp lệ")
+    sources, target, permission = TRANSITIONS[action]
+    require(actor, permission, orgunit, form.number)
+    plan = Plan.objects.first()
+    if plan is None or not expected(orgunit, form, plan.top_orgunit):
+        raise WorkflowError(f"{orgunit.full_name} không nộp {form.label}")
+    comment = comment.strip()
+    if action == "return" and not comment:
+        raise WorkflowError("Khi trả lại biểu, hãy ghi rõ lý do để đơn vị sửa")
+    with transaction.atomic():
+        sub, _ = Submission.objects.select_for_update().get_or_create(
+            orgunit=orgunit, form=form, year=year
+        )
+        if sub.status not in sources:
+            raise WorkflowError(
+                f"{form.label} của {orgunit.full_name} năm {year} đang ở trạng thái "
+                f"«{sub.get_status_display()}»: không thể {ACTION_LABELS[action].lower()}"
+            )
+        sub.status = target
+        sub.comment = comment
+        sub.updated_by = actor
+        if action == "submit":
+            sub.submitted_at = timezone.now()
+        sub.save()
+        SubmissionEvent.objects.create(
+            submission=sub, action=action, status=target, comment=comment, user=actor
+        )
+    return sub

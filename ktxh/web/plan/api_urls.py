@@ -1,0 +1,26 @@
+"""The JSON API's routes; each is described in openapi.json (a test holds them together)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from ktxh.web.plan import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("openapi.json", api.openapi, name="openapi"),
+    path("session", api.session, name="session"),
+    path("orgunits", api.orgunits, name="orgunits"),
+    path("forms", api.forms, name="forms"),
+    path("forms/<int:form>", api.form_detail, name="form"),
+    path("values", api.values, name="values"),
+    path("values/history", api.value_history, name="value_history"),
+    path("checks", api.checks, name="checks"),
+    path("submissions", api.submissions, name="submissions"),
+    path(
+        "submissions/<str:orgunit>/<int:form>/<int:year>/<str:action>",
+        api.submission_action,
+        name="submission_action",
+    ),
+]

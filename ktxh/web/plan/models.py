@@ -1,0 +1,433 @@
+"""The plan workspace's tables.
+
+The catalog (forms, units of measure, indicators) and the org-unit tree are
+loaded from a dataset directory (``manage.py ktxh_load``); values carry their
+provenance and a version for optimistic concurrency; every change of a value
+is recorded in :class:`ValueChange`, which the application never updates or
+deletes. State changes go through :mod:`ktxh.web.plan.actions` only.
+
+Querysets of the scoped tables have ``restrict(user, action)`` (after NetBox):
+the rows a user may see or act on, from :mod:`ktxh.web.plan.permissions`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class Form(models.Model):
+    """An annex form (Biểu số N)."""
+
+    number = models.PositiveSmallIntegerField(primary_key=True)
+    title = models.TextField()
+    columns = models.CharField(max_length=200)  # space separated, as in forms.csv
+    seed_line = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["number"]
+
+    def __str__(self) -> str:
+        return f"Biểu số {self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"Biểu số {self.number}"
+
+    @property
+    def has_unit_breakdown(self) -> bool:
+        return "units" in self.columns.split()
+
+
+class MeasureUnit(models.Model):
+    """A unit of measure (units.csv)."""
+
+    name = models.CharField(primary_key=True, max_length=50)
+    dimension = models.CharField(max_length=50)
+    scale = models.CharField(max_length=40)  # a decimal, kept as text to stay exact
+    base = models.CharField(max_length=50)
+    share = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(models.Model):
+    """A row of a form. ``row`` keeps the whole catalog row (indicators.csv) so that
+    the domain's :class:`ktxh.domain.catalog.Indicator` is rebuilt exactly."""
+
+    code = models.CharField(primary_key=True, max_length=20)
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="indicators")
+    position = models.PositiveIntegerField()
+    stt = models.CharField(max_length=20, blank=True)
+    name = models.TextField()
+    full_name = models.TextField(blank=True)
+    kind = models.CharField(max_length=20)
+    parent_code = models.CharField(max_length=20, blank=True)
+    unit = models.CharField(max_length=50, blank=True)
+    unit_printed = models.CharField(max_length=50, blank=True)
+    direction = models.CharField(max_length=10, default="up")
+    decimals = models.PositiveSmallIntegerField(default=0)
+    row = models.JSONField(default=dict)
+
+    class Meta:
+        ordering: ClassVar = ["form", "position"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["form", "position"], name="indicator_form_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == "group"
+
+
+class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
+    def subtree(self, path: str) -> OrgUnitQuerySet:
+        """The unit at ``path`` and every unit below it: a prefix match on the path."""
+        return self.filter(Q(path=path) | Q(path__startswith=path + "/"))
+
+    def restrict(self, user: AnyUser, action: str = "view") -> OrgUnitQuerySet:
+        from ktxh.web.plan.permissions import scope_of
+
+        scope = scope_of(user)
+        if scope is None:
+            return self.none()
+        return self.filter(scope.orgunit_q("", action))
+
+
+class OrgUnit(models.Model):
+    """A node of the org-unit tree; ``path`` is the materialised path of codes
+    from the root ("lai-chau/doan-ket"), so a subtree is a prefix match."""
+
+    code = models.CharField(primary_key=True, max_length=64)
+    name = models.CharField(max_length=200)
+    level = models.CharField(max_length=50, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(max_length=1000, unique=True)
+    order = models.PositiveIntegerField(default=0)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    objects: ClassVar[OrgUnitQuerySet] = OrgUnitQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        # ``path`` is unique, hence indexed (on PostgreSQL also with varchar_pattern_ops,
+        # which Django adds for LIKE 'prefix%')
+        ordering: ClassVar = ["order"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.level} {self.name}" if self.level else self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")
+
+
+class Plan(models.Model):
+    """The loaded dataset's metadata (one row): datapackage's ``ktxh`` object, the
+    narrative's claims and the declared check rules, as the dataset's rows."""
+
+    name = models.CharField(max_length=200)
+    meta = models.JSONField(default=dict)
+    claims = models.JSONField(default=list)
+    rules = models.JSONField(default=list)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def reference_year(self) -> int:
+        return int(self.meta.get("reference_year", 0))
+
+    @property
+    def top_orgunit(self) -> str:
+        return str(self.meta.get("top_orgunit", ""))
+
+
+class Period(models.Model):
+    """A reporting round: the reference year Y and the date its forms are due."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    due = models.DateField()
+
+    def __str__(self) -> str:
+        return f"Năm {self.year}"
+
+
+class Measure(models.TextChoices):
+    PLAN = "plan", "Kế hoạch"
+    H1 = "h1", "TH 6 tháng"
+    ESTIMATE = "estimate", "Ước TH cả năm"
+    ACTUAL = "actual", "Thực hiện cả năm"
+    PRINTED_RATIO_ESTIMATE_PLAN = (
+        "printed_ratio_estimate_plan",
+        "Ước TH/KH (%) in trên biểu",
+    )
+    PRINTED_RATIO_NEXTPLAN_ESTIMATE = (
+        "printed_ratio_nextplan_estimate",
+        "KH năm sau/Ước TH (%) in trên biểu",
+    )
+
+
+ENTERABLE_MEASURES = ("plan", "h1", "estimate", "actual")
+
+
+class Source(models.TextChoices):
+    """Where a value (or a change of it) came from."""
+
+    WEB = "web", "nhập trên web"
+    API = "api", "API"
+    IMPORT = "import", "nhập từ tệp Excel"
+    LOAD = "load", "nạp bộ dữ liệu"
+
+
+class ValueQuerySet(models.QuerySet["Value"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> ValueQuerySet:
+        from ktxh.web.plan.permissions import scope_of
+
+        scope = scope_of(user)
+        if scope is None:
+            return self.none()
+        return self.filter(scope.orgunit_q("orgunit__", action) & scope.form_q("indicator__form"))
+
+
+class Value(models.Model):
+    """One number: (indicator, org unit, year, measure), with its provenance.
+
+    ``value`` is null for a printed "-" (explicitly none, ``printed`` "-") and for
+    a cell that was cleared (``printed`` empty; kept so that its version and
+    history go on). ``version`` goes up by one with every change: a writer
+    names the version it saw, and a write over a newer one is refused.
+    """
+
+    # no index of their own: the unique key and (orgunit, year) lead with them
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", db_index=False
+    )
+    orgunit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="values", db_index=False
+    )
+    year = models.PositiveSmallIntegerField()
+    measure = models.CharField(max_length=40, choices=Measure.choices)
+    value = models.FloatField(null=True, blank=True)
+    printed = models.CharField(max_length=60, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.LOAD)
+    source_ref = models.CharField(max_length=300, blank=True)
+    seed_line = models.IntegerField(null=True, blank=True)
+    confidence = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    objects: ClassVar[ValueQuerySet] = ValueQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["indicator", "orgunit", "year", "measure"], name="value_key"
+            )
+        ]
+        indexes: ClassVar = [models.Index(fields=["orgunit", "year"], name="value_org_year")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.orgunit_id} {self.year} {self.measure}"
+
+    @property
+    def is_blank(self) -> bool:
+        """Cleared: no number and nothing printed."""
+        return self.value is None and not self.printed
+
+
+class AuditError(RuntimeError):
+    """The audit trail is append-only."""
+
+
+class ValueChangeQuerySet(models.QuerySet["ValueChange"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> ValueChangeQuerySet:
+        from ktxh.web.plan.permissions import scope_of
+
+        scope = scope_of(user)
+        if scope is None:
+            return self.none()
+        return self.filter(scope.orgunit_q("orgunit__", action) & scope.form_q("indicator__form"))
+
+    def update(self, **kwargs: Any) -> int:
+        raise AuditError("Nhật ký thay đổi không được sửa")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditError("Nhật ký thay đổi không được xóa")
+
+
+class ValueChange(models.Model):
+    """One change of one value: who, when, old -> new, from where. Append-only:
+    ``save`` refuses to update a stored row and ``delete`` refuses."""
+
+    # Few indexes, since every save writes a row here: (value, version) and
+    # (orgunit, at) serve the cell's and the unit's history.
+    value = models.ForeignKey(
+        Value, on_delete=models.PROTECT, related_name="changes", db_index=False
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    orgunit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="changes", db_index=False
+    )
+    year = models.PositiveSmallIntegerField()
+    measure = models.CharField(max_length=40, choices=Measure.choices)
+    old_value = models.FloatField(null=True, blank=True)
+    old_printed = models.CharField(max_length=60, blank=True)
+    new_value = models.FloatField(null=True, blank=True)
+    new_printed = models.CharField(max_length=60, blank=True)
+    version = models.PositiveIntegerField()  # the value's version after this change
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_ref = models.CharField(max_length=300, blank=True)
+
+    objects: ClassVar[ValueChangeQuerySet] = ValueChangeQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["value", "version"], name="value_change_version")
+        ]
+        indexes: ClassVar = [models.Index(fields=["orgunit", "-at"], name="change_org_at")]
+
+    def __str__(self) -> str:
+        return f"{self.value_id} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditError("Nhật ký thay đổi không được sửa")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditError("Nhật ký thay đổi không được xóa")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Chưa nộp"
+    SUBMITTED = "submitted", "Đã nộp, chờ duyệt"
+    APPROVED = "approved", "Đã duyệt"
+    RETURNED = "returned", "Bị trả lại"
+    REOPENED = "reopened", "Đã mở lại"
+
+
+# While a form is submitted (under review) or approved, nobody edits its cells.
+LOCKING_STATUSES = (Status.SUBMITTED, Status.APPROVED)
+
+
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> SubmissionQuerySet:
+        from ktxh.web.plan.permissions import scope_of
+
+        scope = scope_of(user)
+        if scope is None:
+            return self.none()
+        return self.filter(scope.orgunit_q("orgunit__", action) & scope.form_q("form"))
+
+
+class Submission(models.Model):
+    """A form of one org unit for one reporting round (reference year Y: the
+    cells of year Y and the plan of Y+1), and where it stands."""
+
+    orgunit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="submissions")
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="submissions")
+    year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    comment = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects: ClassVar[SubmissionQuerySet] = SubmissionQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering: ClassVar = ["year", "form", "orgunit__order"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["orgunit", "form", "year"], name="submission_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.orgunit_id} biểu {self.form_id} năm {self.year}: {self.status}"
+
+    @property
+    def locked(self) -> bool:
+        return self.status in LOCKING_STATUSES
+
+
+class SubmissionEvent(models.Model):
+    """The history of a submission: each submit, approve, return, reopen."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=12)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    comment = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} {self.action}"
+
+
+class Role(models.TextChoices):
+    PLANNER = "planner", "Chuyên viên kế hoạch thành phố"
+    DEPARTMENT = "department", "Cán bộ phòng chuyên môn"
+    UNIT = "unit", "Cán bộ xã, phường"
+
+
+class Profile(models.Model):
+    """What a user is in the workspace: a role, an org unit, and (for a
+    department) the forms of its sector."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ktxh_profile"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices)
+    orgunit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200, blank=True)  # "Phòng Kinh tế"
+    forms = models.ManyToManyField(Form, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.role}"

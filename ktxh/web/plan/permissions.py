@@ -1,0 +1,156 @@
+"""Who may do what, in one place.
+
+Three roles (``Profile.role``):
+
+* city planner (``planner``): every form of every unit in the subtree of their
+  org unit (the city); enters, submits, reviews (approves, returns, reopens);
+* department officer (``department``): the forms of their sector
+  (``Profile.forms``), every unit of the city; enters and submits, does not review;
+* unit officer (``unit``): their own ward or commune, the forms that have a
+  unit breakdown; enters and submits.
+
+The city overview (dashboard, status board, downloads of the whole report) is
+for planners and department officers. Querysets offer ``restrict(user, action)``
+built from :class:`Scope`; single objects are checked with :func:`can`.
+Whether a cell is locked by the workflow is the actions' business, not this
+module's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q
+from django.http import Http404, HttpRequest
+
+from ktxh.web.plan.lookup import lookup
+from ktxh.web.plan.models import OrgUnit, Profile, Role
+
+if TYPE_CHECKING:
+    from ktxh.web.plan.models import AnyUser
+
+ACTIONS = ("view", "edit", "submit", "review")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one user reaches: a subtree of org units and a set of forms."""
+
+    user_id: int
+    role: Role
+    orgunit: str
+    path: str
+    forms: frozenset[int] | None  # None: every form
+    title: str = ""
+
+    def orgunit_q(self, prefix: str, action: str = "view") -> Q:
+        """Rows whose org unit (``prefix`` + "path") is in this scope's subtree."""
+        if action == "review" and self.role is not Role.PLANNER:
+            return Q(pk__in=[])
+        return Q(**{f"{prefix}path": self.path}) | Q(
+            **{f"{prefix}path__startswith": self.path + "/"}
+        )
+
+    def form_q(self, field: str) -> Q:
+        return Q() if self.forms is None else Q(**{f"{field}__in": sorted(self.forms)})
+
+    def reaches(self, orgunit: OrgUnit, form: int | None = None) -> bool:
+        return self.reaches_path(orgunit.path, form)
+
+    def reaches_path(self, path: str, form: int | None = None) -> bool:
+        in_tree = path == self.path or path.startswith(self.path + "/")
+        return in_tree and (form is None or self.forms is None or form in self.forms)
+
+    @property
+    def sees_city(self) -> bool:
+        """Planners and department officers see the city overview."""
+        return self.role in (Role.PLANNER, Role.DEPARTMENT)
+
+
+def scope_of(user: AnyUser) -> Scope | None:
+    """The user's scope, or None for anonymous users and users without a profile.
+    Cached on the user object for the request."""
+    if not user.is_authenticated:
+        return None
+    cached: Scope | None = getattr(user, "_ktxh_scope", None)
+    if cached is not None:
+        return cached
+    rows = list(
+        Profile.objects.filter(user_id=user.pk).values_list(
+            "role", "orgunit_id", "orgunit__path", "title", "forms__number"
+        )
+    )
+    if not rows:
+        return None
+    role = Role(rows[0][0])
+    forms: frozenset[int] | None
+    if role is Role.PLANNER:
+        forms = None
+    elif role is Role.DEPARTMENT:
+        forms = frozenset(r[4] for r in rows if r[4] is not None)
+    else:
+        forms = lookup(user).unit_forms
+    scope = Scope(int(user.pk), role, rows[0][1], rows[0][2], forms, rows[0][3])
+    setattr(user, "_ktxh_scope", scope)  # noqa: B010 (a per-request cache on the user)
+    return scope
+
+
+def can(user: AnyUser, action: str, orgunit: OrgUnit, form: int | None = None) -> bool:
+    """May ``user`` do ``action`` (view, edit, submit, review) on ``form`` of ``orgunit``?"""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    scope = scope_of(user)
+    if scope is None:
+        return False
+    if action == "review" and scope.role is not Role.PLANNER:
+        return False
+    return scope.reaches(orgunit, form)
+
+
+def require(user: AnyUser, action: str, orgunit: OrgUnit, form: int | None = None) -> Scope:
+    """:func:`can` or raise PermissionDenied with a Vietnamese reason."""
+    if not can(user, action, orgunit, form):
+        what = {
+            "view": "xem",
+            "edit": "nhập số liệu",
+            "submit": "nộp",
+            "review": "duyệt",
+        }[action]
+        where = f"biểu số {form} của {orgunit.full_name}" if form else orgunit.full_name
+        raise PermissionDenied(f"Tài khoản không có quyền {what} {where}")
+    scope = scope_of(user)
+    assert scope is not None
+    return scope
+
+
+M = TypeVar("M", bound=Model)
+NAMES = {"OrgUnit": "đơn vị", "Form": "biểu", "Indicator": "chỉ tiêu"}
+
+
+def get_or_404(model: type[M], **lookup: object) -> M:
+    """The object, or Http404 with a Vietnamese message ("Không có đơn vị «x»")."""
+    found = model._default_manager.filter(**lookup).first()
+    if found is None:
+        what = NAMES.get(model.__name__, "dữ liệu")
+        key = ", ".join(str(v) for v in lookup.values())
+        raise Http404(f"Không có {what} «{key}»")
+    return found
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in user who acts, for the actions (PermissionDenied otherwise)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("Cần đăng nhập")
+    return user
+
+
+def require_city(user: AnyUser) -> Scope:
+    """Planners and department officers only (dashboard, status board, downloads)."""
+    scope = scope_of(user)
+    if scope is None or not scope.sees_city:
+        raise PermissionDenied("Trang này dành cho chuyên viên thành phố và các phòng chuyên môn")
+    return scope

@@ -1,0 +1,39 @@
+"""The workspace's pages (Vietnamese paths)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from ktxh.web.plan import views
+
+app_name = "plan"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "dang-nhap/",
+        auth_views.LoginView.as_view(
+            template_name="plan/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tong-quan/", views.dashboard, name="dashboard"),
+    path("trang-thai/", views.status_board, name="status"),
+    path("nhap-lieu/luu/", views.grid_save, name="grid_save"),
+    path("nhap-lieu/<int:form>/<str:orgunit>/<int:year>/", views.grid, name="grid"),
+    path(
+        "nop/<str:orgunit>/<int:form>/<int:year>/<str:action>/",
+        views.workflow,
+        name="workflow",
+    ),
+    path("nhat-ky/<str:orgunit>/", views.unit_audit, name="unit_audit"),
+    path(
+        "nhat-ky/o/<str:indicator>/<str:orgunit>/<int:year>/<str:measure>/",
+        views.cell_audit,
+        name="cell_audit",
+    ),
+    path("tai-ve/<str:name>", views.download, name="download"),
+    path("ping", views.ping, name="ping"),
+]

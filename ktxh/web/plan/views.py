@@ -1,0 +1,581 @@
+"""The workspace's pages. Each view parses the request, checks the permission
+(ktxh.web.plan.permissions) and calls an action or reads; nothing else."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from ktxh.domain.catalog import Direction, RowKind
+from ktxh.domain.compare import ratio, round_half_up
+from ktxh.domain.consolidate import consolidate
+from ktxh.domain.numbers import format_number
+from ktxh.domain.tables import CellIndex
+from ktxh.web.plan import actions
+from ktxh.web.plan.actions import display, expected
+from ktxh.web.plan.findings import checked
+from ktxh.web.plan.frames import NoPlan
+from ktxh.web.plan.models import (
+    ENTERABLE_MEASURES,
+    Form,
+    Indicator,
+    OrgUnit,
+    Period,
+    Plan,
+    Status,
+    Submission,
+    Value,
+    ValueChange,
+)
+from ktxh.web.plan.permissions import (
+    Scope,
+    acting_user,
+    can,
+    get_or_404,
+    require,
+    require_city,
+    scope_of,
+)
+
+MEASURE_SHORT = {"plan": "KH", "h1": "TH 6 tháng", "estimate": "Ước TH", "actual": "TH cả năm"}
+
+
+def workspace_context(request: HttpRequest) -> dict[str, Any]:
+    scope = scope_of(request.user) if hasattr(request, "user") else None
+    return {"scope": scope, "role_label": ROLE_LABELS.get(scope.role.value, "") if scope else ""}
+
+
+ROLE_LABELS = {
+    "planner": "Chuyên viên kế hoạch thành phố",
+    "department": "Phòng chuyên môn",
+    "unit": "Cán bộ xã, phường",
+}
+
+
+def _plan() -> Plan:
+    plan = Plan.objects.first()
+    if plan is None:
+        raise Http404(str(NoPlan()))
+    return plan
+
+
+def _scope(request: HttpRequest) -> Scope:
+    scope = scope_of(request.user)
+    if scope is None:
+        raise PermissionDenied("Tài khoản chưa được phân quyền trong hệ thống")
+    return scope
+
+
+# --- home and status board --------------------------------------------------------------
+
+
+@dataclass
+class BoardCell:
+    submission: Submission
+    late: bool
+    url: str
+
+
+def _late(sub: Submission, period: Period | None, today: date) -> bool:
+    if period is None:
+        return False
+    if sub.status in (Status.SUBMITTED, Status.APPROVED):
+        return sub.submitted_at is not None and sub.submitted_at.date() > period.due
+    return today > period.due
+
+
+def _submissions(request: HttpRequest, year: int) -> list[Submission]:
+    return list(
+        Submission.objects.restrict(request.user, "view")
+        .filter(year=year)
+        .select_related("orgunit", "form", "updated_by")
+        .order_by("form_id", "orgunit__order")
+    )
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    plan = _plan()
+    year = plan.reference_year
+    period = Period.objects.filter(year=year).first()
+    today = date.today()
+    subs = _submissions(request, year)
+    rows = [
+        BoardCell(s, _late(s, period, today), _grid_url(s.form_id, s.orgunit_id, year))
+        for s in subs
+    ]
+    return render(
+        request,
+        "plan/home.html",
+        {"rows": rows, "year": year, "period": period, "plan": plan, "scope": scope},
+    )
+
+
+def _grid_url(form: int, orgunit: str, year: int) -> str:
+    return reverse("plan:grid", args=[form, orgunit, year])
+
+
+@login_required
+@require_GET
+def status_board(request: HttpRequest) -> HttpResponse:
+    require_city(request.user)
+    plan = _plan()
+    year = int(request.GET.get("nam") or plan.reference_year)
+    period = Period.objects.filter(year=year).first()
+    today = date.today()
+    subs = _submissions(request, year)
+    forms = sorted({s.form_id for s in subs})
+    units = list(OrgUnit.objects.filter(code__in={s.orgunit_id for s in subs}).order_by("order"))
+    by = {(s.orgunit_id, s.form_id): s for s in subs}
+    table = [
+        (
+            u,
+            [
+                BoardCell(
+                    by[(u.code, f)],
+                    _late(by[(u.code, f)], period, today),
+                    _grid_url(f, u.code, year),
+                )
+                if (u.code, f) in by
+                else None
+                for f in forms
+            ],
+        )
+        for u in units
+    ]
+    counts = {label: 0 for _, label in Status.choices}
+    late = 0
+    for s in subs:
+        counts[s.get_status_display()] += 1
+        late += _late(s, period, today)
+    return render(
+        request,
+        "plan/status.html",
+        {
+            "forms": forms,
+            "table": table,
+            "year": year,
+            "period": period,
+            "counts": counts,
+            "late": late,
+            "total": len(subs),
+        },
+    )
+
+
+# --- data entry grid -------------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    key: str
+    text: str
+    version: int
+    editable: bool
+
+
+@dataclass
+class GridRow:
+    indicator: Indicator
+    depth: int
+    cells: list[GridCell] = field(default_factory=list)
+
+    @property
+    def is_group(self) -> bool:
+        return self.indicator.is_group
+
+
+def grid_columns(year: int, measure: str | None) -> list[tuple[int, str, str]]:
+    """(year, measure, heading) of a grid: the round's plan, first half,
+    estimate and next year's plan, or only the columns of one measure."""
+    cols = [
+        (year, "plan", f"KH {year}"),
+        (year, "h1", f"TH 6 tháng {year}"),
+        (year, "estimate", f"Ước TH {year}"),
+        (year, "actual", f"TH cả năm {year}"),
+        (year + 1, "plan", f"KH {year + 1}"),
+    ]
+    if measure:
+        return [c for c in cols if c[1] == measure]
+    return [c for c in cols if c[1] != "actual"]
+
+
+@login_required
+@require_GET
+def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpResponse:
+    plan = _plan()
+    org = get_or_404(OrgUnit, code=orgunit)
+    form_obj = get_or_404(Form, number=form)
+    require(request.user, "view", org, form)
+    measure = request.GET.get("so-do") or None
+    if measure is not None and measure not in ENTERABLE_MEASURES:
+        raise Http404("Số đo không hợp lệ")
+    top = plan.top_orgunit
+    sub = Submission.objects.filter(orgunit=org, form=form_obj, year=year).first()
+    may_edit = can(request.user, "edit", org, form)
+    locks = actions.locking_submissions(
+        (org.code, form, y, m) for y, m, _ in grid_columns(year, measure)
+    )
+    cols = grid_columns(year, measure)
+    indicators = list(Indicator.objects.filter(form=form_obj).order_by("position"))
+    by_code = {i.code: i for i in indicators}
+    values = {
+        (v.indicator_id, v.year, v.measure): v
+        for v in Value.objects.filter(
+            orgunit=org, indicator__form=form_obj, year__in={c[0] for c in cols}
+        )
+    }
+    rows: list[GridRow] = []
+    for ind in indicators:
+        depth, p = 0, ind.parent_code
+        while p and p in by_code and depth < 10:
+            depth, p = depth + 1, by_code[p].parent_code
+        row = GridRow(ind, depth)
+        enterable = not ind.is_group and (
+            org.code == top
+            or (form_obj.has_unit_breakdown and ind.row.get("consolidation") != "city_only")
+        )
+        if not ind.is_group:
+            for y, m, _ in cols:
+                v = values.get((ind.code, y, m))
+                locked = actions.lock_of(locks, org.code, form, y, m) is not None
+                row.cells.append(
+                    GridCell(
+                        f"{ind.code}|{org.code}|{y}|{m}",
+                        display(v.value, v.printed, ind.decimals) if v else "",
+                        v.version if v else 0,
+                        may_edit and enterable and not locked,
+                    )
+                )
+        rows.append(row)
+    status = Status(sub.status) if sub else None
+    allowed = []
+    if sub is not None and status is not None:
+        for action, (sources, _, permission) in actions.TRANSITIONS.items():
+            if status in sources and can(request.user, permission, org, form):
+                allowed.append((action, actions.ACTION_LABELS[action]))
+    return render(
+        request,
+        "plan/grid.html",
+        {
+            "form": form_obj,
+            "org": org,
+            "year": year,
+            "measure": measure,
+            "columns": cols,
+            "rows": rows,
+            "submission": sub,
+            "locked": bool(locks),
+            "allowed": allowed,
+            "may_edit": may_edit,
+            "measures": [(m, MEASURE_SHORT[m]) for m in ENTERABLE_MEASURES],
+            "config": {
+                "save": reverse("plan:grid_save"),
+                "checks": reverse("api:checks") + f"?orgunit={org.code}&form={form}&year={year}",
+                "history": reverse("api:value_history"),
+            },
+            "other_units": [
+                u
+                for u in OrgUnit.objects.restrict(request.user, "view").order_by("order")
+                if can(request.user, "view", u, form) and expected(u, form_obj, top)
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def grid_save(request: HttpRequest) -> HttpResponse:
+    """The grid saves through the same code as the API, recorded as source "web"."""
+    from ktxh.web.plan.api import save_values
+    from ktxh.web.plan.models import Source
+
+    return save_values(request, Source.WEB)
+
+
+# --- workflow --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def workflow(request: HttpRequest, orgunit: str, form: int, year: int, action: str) -> HttpResponse:
+    org = get_or_404(OrgUnit, code=orgunit)
+    form_obj = get_or_404(Form, number=form)
+    if action not in actions.TRANSITIONS:
+        raise Http404("Thao tác không hợp lệ")
+    try:
+        sub = actions.transition(
+            acting_user(request),
+            org,
+            form_obj,
+            year,
+            action,
+            request.POST.get("comment", ""),
+        )
+    except actions.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{form_obj.label} của {org.full_name} năm {year}: {sub.get_status_display().lower()}.",
+        )
+    return HttpResponseRedirect(_grid_url(form, orgunit, year))
+
+
+# --- audit trail -----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def unit_audit(request: HttpRequest, orgunit: str) -> HttpResponse:
+    org = get_or_404(OrgUnit, code=orgunit)
+    require(request.user, "view", org)
+    changes = (
+        ValueChange.objects.restrict(request.user, "view")
+        .filter(orgunit=org)
+        .select_related("indicator", "user")
+    )
+    form = request.GET.get("bieu")
+    if form and form.isdigit():
+        changes = changes.filter(indicator__form_id=int(form))
+    return render(
+        request,
+        "plan/audit.html",
+        {"org": org, "changes": changes[:500], "title": f"Nhật ký thay đổi của {org.full_name}"},
+    )
+
+
+@login_required
+@require_GET
+def cell_audit(
+    request: HttpRequest, indicator: str, orgunit: str, year: int, measure: str
+) -> HttpResponse:
+    org = get_or_404(OrgUnit, code=orgunit)
+    ind = get_or_404(Indicator, code=indicator)
+    require(request.user, "view", org, ind.form_id)
+    changes = ValueChange.objects.filter(
+        indicator=ind, orgunit=org, year=year, measure=measure
+    ).select_related("indicator", "user")
+    label = f"{MEASURE_SHORT.get(measure, measure)} {year}"
+    return render(
+        request,
+        "plan/audit.html",
+        {
+            "org": org,
+            "changes": changes,
+            "title": f"Lịch sử ô «{ind.name}», {label}, {org.full_name}",
+        },
+    )
+
+
+# --- dashboard -------------------------------------------------------------------------
+
+
+def _shown(value: float | None, printed: str, decimals: int) -> str:
+    """A figure as printed (typed), else formatted with the catalog's decimals."""
+    if printed:
+        return printed
+    return "" if value is None else format_number(value, decimals, parens=True)
+
+
+def _round(r: float | None) -> float | None:
+    """A ratio as shown (whole percent), so that the colour agrees with the figure."""
+    return None if r is None else round_half_up(r, 0)
+
+
+def _tone(r: float | None, target: float) -> str:
+    """Direction-aware colour of a ratio (already "higher is better")."""
+    if r is None:
+        return "none"
+    if r >= target:
+        return "good"
+    if r >= 0.9 * target:
+        return "near"
+    return "bad"
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    require_city(request.user)
+    result = checked()
+    ds = result.dataset
+    y, top = ds.reference_year, ds.top_orgunit
+    cells = CellIndex(ds.values.frame).fill_totals(
+        consolidate(ds.values.frame, ds.catalog, ds.tree)
+    )
+    key_rows = []
+    for ind in ds.catalog.in_form(1):
+        if ind.kind is RowKind.GROUP:
+            key_rows.append({"group": True, "name": ind.name})
+            continue
+        c_plan, c_h1 = cells[(ind.code, top, y, "plan")], cells[(ind.code, top, y, "h1")]
+        c_est, c_next = cells[(ind.code, top, y, "estimate")], cells[(ind.code, top, y + 1, "plan")]
+        plan_v, h1, est = c_plan.value, c_h1.value, c_est.value
+        r_h1 = ratio(h1, plan_v, ind.direction, ind.comparable)
+        r_est = ratio(est, plan_v, ind.direction, ind.comparable)
+        # half a year of a flow is on track at half the plan; a level or a rate at all of it
+        h1_target = 50.0 if ind.nature.value == "flow" else 100.0
+        neutral = ind.direction is Direction.NEUTRAL
+        key_rows.append(
+            {
+                "group": False,
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "down": ind.direction is Direction.DOWN,
+                "plan": _shown(c_plan.value, c_plan.printed, ind.decimals),
+                "h1": _shown(c_h1.value, c_h1.printed, ind.decimals),
+                "estimate": _shown(c_est.value, c_est.printed, ind.decimals),
+                "next": _shown(c_next.value, c_next.printed, ind.decimals),
+                "r_h1": format_number(r_h1, 0) if r_h1 is not None else "",
+                "r_est": format_number(r_est, 0) if r_est is not None else "",
+                "tone_h1": "none" if neutral else _tone(_round(r_h1), h1_target),
+                "tone_est": "none" if neutral else _tone(_round(r_est), 100.0),
+                "bar_h1": min(max(r_h1 or 0.0, 0.0), 150.0),
+                "bar_est": min(max(r_est or 0.0, 0.0), 150.0),
+            }
+        )
+    # ward comparison: each unit-breakdown indicator's next-year plan per unit
+    kids = ds.tree.children(top)
+    wards: list[dict[str, Any]] = []
+    for form in sorted(ds.catalog.forms.values(), key=lambda f: f.number):
+        if not form.has_unit_breakdown:
+            continue
+        for ind in ds.catalog.in_form(form.number):
+            if ind.kind is RowKind.GROUP:
+                continue
+            vals = [cells[(ind.code, k.code, y + 1, "plan")].value for k in kids]
+            if sum(v is not None for v in vals) >= 2:
+                wards.append(
+                    {
+                        "code": ind.code,
+                        "label": f"{form.label} · {ind.label} ({ind.unit})",
+                        "values": vals,
+                    }
+                )
+    # trend across the years held for the top unit
+    years = sorted(set(ds.values.frame["year"].to_list()))
+    trend: list[dict[str, Any]] = []
+    for ind in ds.catalog.in_form(1):
+        if ind.kind is RowKind.GROUP:
+            continue
+        series = {
+            m: [cells[(ind.code, top, yy, m)].value for yy in years]
+            for m in ("plan", "estimate", "actual")
+        }
+        if sum(v is not None for vs in series.values() for v in vs) >= 2:
+            trend.append({"code": ind.code, "label": ind.label, "series": series})
+    open_findings = [f for f in result.findings if f.severity.rank >= 2]
+    chart_data = {
+        "units": [k.name for k in kids],
+        "wards": wards,
+        "years": years,
+        "trend": trend,
+        "measures": {"plan": "Kế hoạch", "estimate": "Ước thực hiện", "actual": "Thực hiện"},
+    }
+    return render(
+        request,
+        "plan/dashboard.html",
+        {
+            "year": y,
+            "key_rows": key_rows,
+            "chart_data": chart_data,
+            "findings": open_findings[:200],
+            "n_findings": len(open_findings),
+            "n_errors": sum(1 for f in open_findings if f.severity.rank == 3),
+            "top": ds.tree[top],
+            "catalog": ds.catalog,
+            "tree": ds.tree,
+        },
+    )
+
+
+# --- downloads -------------------------------------------------------------------------
+
+DOWNLOADS = {
+    "phu-luc.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "bao-cao.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "bao-cao.pdf": "application/pdf",
+    "phu-luc.pdf": "application/pdf",
+    "kiem-tra.json": "application/json",
+}
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, name: str) -> HttpResponse:
+    """The report built from the database's values: annex workbook, narrative,
+    their PDFs, and the findings as JSON."""
+    require_city(request.user)
+    if name not in DOWNLOADS:
+        raise Http404("Không có tệp này")
+    from ktxh.io.findings_json import findings_document
+    from ktxh.io.pdf import LibreOfficeNotFound, PdfError
+    from ktxh.io.publish import publish
+
+    result = checked()
+    ds = result.dataset
+    if name == "kiem-tra.json":
+        doc = findings_document(ds, result.findings)
+        return HttpResponse(
+            json.dumps(doc, ensure_ascii=False, indent=1),
+            content_type="application/json; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    tmp = Path(tempfile.mkdtemp(prefix="ktxh-web-"))
+    target = tmp / name
+    try:
+        if name == "phu-luc.xlsx":
+            publish(ds, xlsx=target)
+        elif name == "bao-cao.docx":
+            publish(ds, docx=target)
+        elif name == "bao-cao.pdf":
+            publish(ds, pdf=target)
+        else:
+            publish(ds, pdf_xlsx=target)
+    except LibreOfficeNotFound as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    except PdfError as exc:
+        return HttpResponse(str(exc), status=500, content_type="text/plain; charset=utf-8")
+    data = target.read_bytes()
+    target.unlink()
+    tmp.rmdir()
+    return HttpResponse(
+        data,
+        content_type=DOWNLOADS[name],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@require_GET
+def ping(request: HttpRequest) -> HttpResponse:
+    """A trivial view: the benchmark's yardstick for the server itself."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal, in Vietnamese (settings.CSRF_FAILURE_VIEW)."""
+    return render(
+        request,
+        "403.html",
+        {
+            "exception": "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; "
+            "hãy tải lại trang rồi thử lại."
+        },
+        status=403,
+    )

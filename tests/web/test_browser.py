@@ -1,0 +1,219 @@
+"""The workspace in Chromium (Playwright driving Debian's /usr/bin/chromium) against a
+live server: a ward officer types and pastes values, sees a finding appear,
+wins a race for a cell against the planner (who is told, with the newer value) and
+submits; the city planner approves, sees the form locked, and downloads the
+annex workbook. A screenshot of each page is kept in tests/artifacts/web-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from ktxh.web.plan.models import Plan, Status, Submission, Value
+from tests.web.conftest import PASSWORD, artifacts_dir
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (scripts/test-deps.sh)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own database
+    # calls (to set up and to check) are synchronous and safe here.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            yield b
+            b.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+def cell(page: Any, key: str) -> Any:
+    return page.locator(f'td[data-key="{key}"]')
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/dang-nhap/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(artifacts_dir() / f"web-{name}.png"), full_page=False)
+
+
+def paste(page: Any, text: str) -> None:
+    """What Ctrl+V does with a block copied from Excel: a paste event with tab-separated text."""
+    page.evaluate(
+        """(text) => {
+            const dt = new DataTransfer();
+            dt.setData("text/plain", text);
+            document.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true}));
+        }""",
+        text,
+    )
+
+
+def test_ward_enters_and_submits_city_approves_and_downloads(
+    browser: Any, live_server: Any, tplan: Plan
+) -> None:
+    base = live_server.url
+    context = browser.new_context(
+        viewport={"width": 1500, "height": 950}, locale="vi-VN", accept_downloads=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    # --- the ward officer ---------------------------------------------------------------
+    page.goto(base + "/dang-nhap/")
+    shot(page, "01-dang-nhap")
+    log_in(page, base, "doan-ket")
+    shot(page, "02-bieu-cua-toi")
+    page.click('a[href="/nhap-lieu/2/doan-ket/2023/"]')
+    page.wait_for_selector("#grid")
+    area = cell(page, "B02.009|doan-ket|2024|plan")
+    assert area.text_content() == "82,8"
+    area.click()
+    page.keyboard.type("1.234,5")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.getElementById('grid-status').textContent.startsWith('Đã lưu')"
+    )
+    assert area.text_content() == "1.234,5"
+    # the total of the 7 units no longer matches the city's: the finding appears beside it
+    finding = page.locator('tr[data-indicator="B02.009"] td.findings')
+    finding.get_by_text(re.compile("Tổng 7 xã, phường là 3\\.852,8 ha")).wait_for()
+    assert "f-err" in (area.get_attribute("class") or "")
+    # Enter moved down one row; arrows and Tab move too
+    below = cell(page, "B02.010|doan-ket|2024|plan")
+    assert "sel" in (below.get_attribute("class") or "")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Tab")
+    assert "sel" in (cell(page, "B02.011|doan-ket|2024|plan").get_attribute("class") or "")
+    shot(page, "03-nhap-so-lieu")
+    # paste a 2 x 2 block copied from a spreadsheet into Ước TH 2023 and KH 2024
+    cell(page, "B02.012|doan-ket|2023|estimate").click()
+    paste(page, "100,5\t110,5\r\n20\t23,5\r\n")
+    page.wait_for_function(
+        "document.getElementById('grid-status').textContent.startsWith('Đã lưu 4 ô')"
+    )
+    assert cell(page, "B02.012|doan-ket|2023|estimate").text_content() == "100,5"
+    assert cell(page, "B02.013|doan-ket|2024|plan").text_content() == "23,5"
+    # a number written the English way is refused with the reason, and nothing is saved
+    cell(page, "B02.016|doan-ket|2024|plan").click()
+    page.keyboard.type("4.70")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.getElementById('grid-status').textContent.startsWith('Chưa lưu')"
+    )
+    assert "dấu chấm ngăn cách hàng nghìn" in page.locator("#grid-status").text_content()
+    shot(page, "04-dan-va-bao-loi")
+    assert (
+        Value.objects.get(
+            indicator_id="B02.012", orgunit_id="doan-ket", year=2023, measure="estimate"
+        ).value
+        == 100.5
+    )
+    # two people on the same cell: the planner's page was opened before the ward's save
+    other = browser.new_context(viewport={"width": 1500, "height": 950}, locale="vi-VN")
+    planner = other.new_page()
+    log_in(planner, base, "admin")
+    planner.goto(base + "/nhap-lieu/2/doan-ket/2023/")
+    planner.wait_for_selector("#grid")
+    cell(page, "B02.018|doan-ket|2024|plan").click()
+    page.keyboard.type("60")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.getElementById('grid-status').textContent.startsWith('Đã lưu')"
+    )
+    stale = cell(planner, "B02.018|doan-ket|2024|plan")
+    assert stale.text_content() == "56,3"
+    stale.click()
+    planner.keyboard.type("70")
+    planner.keyboard.press("Enter")
+    planner.wait_for_function(
+        "document.getElementById('grid-status').textContent.startsWith('Xung đột')"
+    )
+    message = planner.locator("#grid-status").text_content()
+    assert "doan-ket đã sửa ô này thành 60" in message
+    assert stale.text_content() == "60"  # the newer value, not the planner's 70
+    assert "conflict" in (stale.get_attribute("class") or "")
+    shot(planner, "05-xung-dot")
+    other.close()
+    assert (
+        Value.objects.get(
+            indicator_id="B02.018", orgunit_id="doan-ket", year=2024, measure="plan"
+        ).value
+        == 60
+    )
+    page.click("button[data-action=submit]")
+    page.wait_for_selector("#submission-status")
+    assert page.locator("#submission-status").text_content() == "Đã nộp, chờ duyệt"
+    assert "ro" in (area.get_attribute("class") or "")
+    shot(page, "06-da-nop")
+    page.click("button.link")  # log out
+    page.wait_for_url(re.compile(r".*/dang-nhap/"))
+
+    # --- the city planner ---------------------------------------------------------------
+    log_in(page, base, "admin")
+    page.goto(base + "/trang-thai/")
+    shot(page, "07-tinh-hinh-nop-bieu")
+    page.click('a[href="/nhap-lieu/2/doan-ket/2023/"]')
+    page.wait_for_selector("#grid")
+    page.click("button[data-action=approve]")
+    page.wait_for_selector("#locked-note")
+    assert page.locator("#submission-status").text_content() == "Đã duyệt"
+    sub = Submission.objects.get(orgunit_id="doan-ket", form_id=2, year=2023)
+    assert sub.status == Status.APPROVED
+    # the locked form: no cell is editable, typing says so
+    assert page.locator("td.cell.edit").count() == 0
+    cell(page, "B02.009|doan-ket|2024|plan").click()
+    page.keyboard.type("5")
+    assert "không sửa được" in page.locator("#grid-status").text_content()
+    shot(page, "08-da-duyet-khoa")
+    page.goto(base + "/tong-quan/")
+    page.wait_for_selector("#ward-chart svg")
+    page.wait_for_selector("#trend-chart svg")
+    shot(page, "09-tong-quan")
+    page.goto(base + "/nhat-ky/doan-ket/")
+    shot(page, "10-nhat-ky")
+    page.goto(base + "/")
+    with page.expect_download() as info:
+        page.click('a[href="/tai-ve/phu-luc.xlsx"]')
+    target = artifacts_dir() / "web-phu-luc.xlsx"
+    info.value.save_as(target)
+    wb = openpyxl.load_workbook(target, read_only=True)
+    numbers = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert 1234.5 in numbers  # Đoàn Kết's plan typed in the browser is in the annex
+    assert not errors, errors
+    context.close()
