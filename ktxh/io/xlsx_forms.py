@@ -187,8 +187,8 @@ def _ratio_decimals(ds: Dataset) -> dict[tuple[int, str], int]:
     return out
 
 
-class _Formats:
-    """XlsxWriter formats made once per combination of properties."""
+class Formats:
+    """XlsxWriter formats made once per combination of properties (Times New Roman, 11 pt)."""
 
     def __init__(self, wb: Any) -> None:
         self._wb = wb
@@ -244,7 +244,7 @@ def _merge(ws: Any, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any) -> 
         ws.merge_range(r1, c1, r2, c2, text, fmt)
 
 
-def _write_header(ws: Any, layout: Layout, fmts: _Formats, y: int, meta: ReportMeta) -> None:
+def _write_header(ws: Any, layout: Layout, fmts: Formats, y: int, meta: ReportMeta) -> None:
     last = layout.last_col
     form = layout.form
     ws.merge_range(
@@ -361,7 +361,7 @@ class _Sheet:
     def __init__(
         self,
         ws: Any,
-        fmts: _Formats,
+        fmts: Formats,
         layout: Layout,
         cells: CellIndex,
         marks: Mapping[Key, tuple[str, str]],
@@ -500,7 +500,7 @@ def write_annex(
             "comments": "Tạo bởi ktxh",
         }
     )
-    fmts = _Formats(wb)
+    fmts = Formats(wb)
     for number in sorted(ds.catalog.forms):
         form = ds.catalog.forms[number]
         indicators = ds.catalog.in_form(number)

@@ -64,7 +64,7 @@ from ktxh.domain.importing import (
 )
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.io.dataset import Dataset
-from ktxh.io.xlsx_forms import cell_at, cell_text, number_format, read_annex
+from ktxh.io.xlsx_forms import FONT, Formats, cell_at, cell_text, number_format, read_annex
 from ktxh.io.xlsx_safety import (
     DEFAULT_LIMITS,
     Limits,
@@ -82,7 +82,6 @@ TITLE_MARK = "MẪU NHẬP SỐ LIỆU"
 ID_NOTE = "Trang nhận dạng biểu mẫu do ktxh tạo; đừng sửa trang này."
 BASE_HEADER = ("sheet", "cell", "base")
 
-FONT = "Times New Roman"
 INPUT_FILL = "#FFF2CC"
 REFERENCE_FILL = "#EDEDED"
 HEADER_FILL = "#DDEBF7"
@@ -316,22 +315,6 @@ def template_layout(
 # --- writing ------------------------------------------------------------------
 
 
-class _Formats:
-    def __init__(self, wb: Any) -> None:
-        self._wb = wb
-        self._cache: dict[tuple[tuple[str, Any], ...], Any] = {}
-
-    def get(self, **props: Any) -> Any:
-        base: dict[str, Any] = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
-        base.update(props)
-        key = tuple(sorted(base.items()))
-        fmt = self._cache.get(key)
-        if fmt is None:
-            fmt = self._wb.add_format(base)
-            self._cache[key] = fmt
-        return fmt
-
-
 def _text(ws: Any, row: int, col: int, text: str, fmt: Any) -> None:
     """Text as text, never a formula, whatever it starts with (=, +, -, @)."""
     if text:
@@ -423,7 +406,7 @@ def write_template(
             "comments": f"Tạo bởi ktxh; mã kiểm tra {layout.checksum()[:12]}",
         }
     )
-    fmts = _Formats(wb)
+    fmts = Formats(wb)
     guide = wb.add_worksheet(GUIDE_SHEET)
     _write_guide(guide, fmts, layout, created)
     bases: list[tuple[str, str, Stored]] = []
@@ -442,7 +425,7 @@ def write_template(
     return layout
 
 
-def _write_guide(ws: Any, fmts: _Formats, layout: TemplateLayout, created: datetime) -> None:
+def _write_guide(ws: Any, fmts: Formats, layout: TemplateLayout, created: datetime) -> None:
     ws.set_column(0, 0, 4)
     ws.set_column(1, 1, 100)
     plain = fmts.get(text_wrap=True, valign="top")
@@ -492,7 +475,7 @@ def _write_guide(ws: Any, fmts: _Formats, layout: TemplateLayout, created: datet
 
 def _write_sheet(
     ws: Any,
-    fmts: _Formats,
+    fmts: Formats,
     ds: Dataset,
     layout: TemplateLayout,
     sheet: SheetLayout,
