@@ -109,6 +109,7 @@ class Issue(StrEnum):
     FORMULA = "formula"
     UNIT_MARK = "unit_mark"
     # against the store
+    FORBIDDEN = "forbidden"  # outside the importing account's scope (the web)
     LOCKED = "locked"
     CONFLICT = "conflict"
     DUPLICATE = "duplicate"
@@ -352,6 +353,7 @@ class Lock:
     approved_by: str = ""
     approved_at: str = ""
     note: str = ""
+    state: str = "đã được phê duyệt"  # the web also locks a form submitted for review
 
     def covers(self, key: Key, form: int) -> bool:
         _, orgunit, year, measure = key
@@ -364,7 +366,7 @@ class Lock:
 
     def describe(self) -> str:
         """ "đã được phê duyệt bởi HĐND thành phố ngày 2022-12-15 (Nghị quyết 45)"."""
-        text = "đã được phê duyệt"
+        text = self.state
         if self.approved_by:
             text += f" bởi {self.approved_by}"
         if self.approved_at:

@@ -3,7 +3,8 @@
 Configuration comes from the environment (a twelve-factor style, no file to
 edit): ``DATABASE_URL`` (PostgreSQL, ``postgresql://user@host:port/name``;
 SQLite in ``var/ktxh.sqlite3`` when unset), ``KTXH_SECRET_KEY``,
-``KTXH_DEBUG`` (1 to turn on), ``KTXH_ALLOWED_HOSTS`` (comma separated).
+``KTXH_DEBUG`` (1 to turn on), ``KTXH_ALLOWED_HOSTS`` (comma separated),
+``KTXH_UPLOAD_DIR`` (where uploads wait for confirmation).
 """
 
 from __future__ import annotations
@@ -145,6 +146,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "ktxh.web.plan.views.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # the grid's script reads it to send X-CSRFToken
 X_FRAME_OPTIONS = "DENY"
+
+# Uploaded workbooks wait here between the preview and the confirmation (docs/web.md);
+# default: ktxh-tai-len in the system's temporary directory.
+KTXH_UPLOAD_DIR = os.environ.get("KTXH_UPLOAD_DIR", "")
 
 LOGGING = {
     "version": 1,

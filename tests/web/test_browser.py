@@ -1,12 +1,14 @@
 """The workspace in Chromium (Playwright driving Debian's /usr/bin/chromium) against a
 live server: a ward officer types and pastes values, sees a finding appear,
 wins a race for a cell against the planner (who is told, with the newer value) and
-submits; the city planner approves, sees the form locked, and downloads the
-annex workbook. A screenshot of each page is kept in tests/artifacts/web-*.png.
+submits; the city planner approves, sees the form locked, downloads the
+annex workbook, and uploads the ward's Excel workbook (the preview: a change, and a
+refusal in the locked form). A screenshot of each page is kept in tests/artifacts/web-*.png.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -15,8 +17,10 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
 
-from ktxh.web.plan.models import Plan, Status, Submission, Value
+from ktxh.web.plan.models import OrgUnit, Plan, Status, Submission, Value
+from ktxh.web.plan.uploads import template_for
 from tests.web.conftest import PASSWORD, artifacts_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -215,5 +219,27 @@ def test_ward_enters_and_submits_city_approves_and_downloads(
     wb = openpyxl.load_workbook(target, read_only=True)
     numbers = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
     assert 1234.5 in numbers  # Đoàn Kết's plan typed in the browser is in the annex
+
+    # the planner uploads Đoàn Kết's workbook: a change in Biểu 3, a refusal in the locked Biểu 2
+    made = template_for(User.objects.get(username="admin"), OrgUnit.objects.get(code="doan-ket"))
+    wb = openpyxl.load_workbook(io.BytesIO(made.data))
+    wb["Biểu 2"]["L9"] = 90.25
+    ws = wb["Biểu 3"]
+    first = next(
+        r[0]
+        for r in ws.iter_rows(min_row=8, min_col=12, max_col=12)
+        if isinstance(r[0].value, int | float)
+    )
+    first.value = first.value + 1
+    typed = artifacts_dir() / "web-mau-nhap-doan-ket.xlsx"
+    wb.save(typed)
+    page.goto(base + "/nhap-excel/")
+    page.set_input_files("input[name=tep]", str(typed))
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector("#import-verdict")
+    assert "Không nhập được" in page.locator("#import-verdict").text_content()
+    assert page.locator("#import-changes tbody tr").count() == 2
+    assert "đã khóa nên không ghi đè được" in page.locator("#import-problems").text_content()
+    shot(page, "10-nhap-excel")
     assert not errors, errors
     context.close()

@@ -97,6 +97,19 @@ CASES = [
     Case("plan:unit_audit", "GET", "/nhat-ky/doan-ket/", (302, 200, 200, 200, 200, 403)),
     Case("plan:cell_audit", "GET", "/nhat-ky/o/B02.009/doan-ket/2024/plan/", FORM2_DOANKET),
     Case("plan:download", "GET", "/tai-ve/kiem-tra.json", CITY),
+    Case("plan:template", "GET", "/mau-nhap/doan-ket/?bieu=2", FORM2_DOANKET),
+    Case(
+        "plan:template",
+        "GET",
+        "/mau-nhap/lai-chau/",
+        (302, 200, 200, 200, 403, 403),
+        label="city",
+    ),
+    Case("plan:import", "GET", "/nhap-excel/", PAGE),
+    # a POST without a file: every account may upload (its scope decides what is taken)
+    Case("plan:import", "POST", "/nhap-excel/", (302, 400, 400, 400, 400, 400), label="empty"),
+    # nothing awaiting confirmation: back to the upload page
+    Case("plan:import_confirm", "POST", "/nhap-excel/xac-nhan/", (302, 302, 302, 302, 302, 302)),
     Case("plan:ping", "GET", "/ping", (200, 200, 200, 200, 200, 200)),
     Case("api:openapi", "GET", "/api/openapi.json", (200, 200, 200, 200, 200, 200)),
     Case("api:session", "GET", "/api/session", (200, 200, 200, 200, 200, 200)),

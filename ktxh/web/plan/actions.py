@@ -51,6 +51,7 @@ Key = tuple[str, str, int, str]
 VALUE_TABLE = Value._meta.db_table
 CHANGE_TABLE = ValueChange._meta.db_table
 SUBMISSION_TABLE = Submission._meta.db_table
+KEYS_PER_QUERY = 200  # keys in one "(a AND b) OR ..." condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,15 +189,22 @@ def locking_submissions(
     wanted = sorted({(org, form, p) for org, form, year, m in cells for p in periods_of(year, m)})
     if not wanted:
         return {}
-    where, params = _where(wanted, "orgunit_id form_id year")
     suffix = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+    out: dict[tuple[str, int, int], Lock] = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT orgunit_id, form_id, year, status FROM {SUBMISSION_TABLE} "
-            f"WHERE status IN (%s, %s) AND ({where}){suffix}",
-            [*LOCKING_STATUSES, *params],
-        )
-        return {(r[0], r[1], r[2]): Lock(r[0], r[1], r[2], r[3]) for r in cursor.fetchall()}
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            where, params = _where(
+                wanted[start : start + KEYS_PER_QUERY], "orgunit_id form_id year"
+            )
+            cursor.execute(
+                f"SELECT orgunit_id, form_id, year, status FROM {SUBMISSION_TABLE} "
+                f"WHERE status IN (%s, %s) AND ({where}){suffix}",
+                [*LOCKING_STATUSES, *params],
+            )
+            out.update(
+                ((r[0], r[1], r[2]), Lock(r[0], r[1], r[2], r[3])) for r in cursor.fetchall()
+            )
+    return out
 
 
 def lock_of(
@@ -304,13 +312,15 @@ def write_values(
 
 
 def _current(keys: set[Key]) -> dict[Key, Value]:
-    q = Q()
-    for ind, org, year, measure in keys:
-        q |= Q(indicator_id=ind, orgunit_id=org, year=year, measure=measure)
-    return {
-        (v.indicator_id, v.orgunit_id, v.year, v.measure): v
-        for v in Value.objects.filter(q).select_related("updated_by")
-    }
+    ordered = sorted(keys)
+    out: dict[Key, Value] = {}
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        q = Q()
+        for ind, org, year, measure in ordered[start : start + KEYS_PER_QUERY]:
+            q |= Q(indicator_id=ind, orgunit_id=org, year=year, measure=measure)
+        for v in Value.objects.filter(q).select_related("updated_by"):
+            out[(v.indicator_id, v.orgunit_id, v.year, v.measure)] = v
+    return out
 
 
 def _conflict_message(w: CellWrite, cur: Value | None) -> str:
@@ -335,15 +345,23 @@ def _existing(writes: Sequence[CellWrite]) -> dict[Key, Value]:
     """The cells as they are now, read before the write transaction: the update is
     conditional on the version read here, and a version names one content, so the
     old value recorded in the audit trail is the one replaced."""
-    where, params = _where([w.key for w in writes], "indicator_id orgunit_id year measure")
+    keys = [w.key for w in writes]
     existing: dict[Key, Value] = {}
+    rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, indicator_id, orgunit_id, year, measure, value, printed, version, "
-            f"source, source_ref FROM {VALUE_TABLE} WHERE {where}",
-            params,
-        )
-        for row in cursor.fetchall():
+        # in chunks: SQLite refuses an expression deeper than 1000 (an Excel import
+        # writes thousands of cells at once)
+        for start in range(0, len(keys), KEYS_PER_QUERY):
+            where, params = _where(
+                keys[start : start + KEYS_PER_QUERY], "indicator_id orgunit_id year measure"
+            )
+            cursor.execute(
+                "SELECT id, indicator_id, orgunit_id, year, measure, value, printed, version, "
+                f"source, source_ref FROM {VALUE_TABLE} WHERE {where}",
+                params,
+            )
+            rows.extend(cursor.fetchall())
+        for row in rows:
             v = Value(
                 id=row[0],
                 indicator_id=row[1],

@@ -35,5 +35,8 @@ urlpatterns = [
         name="cell_audit",
     ),
     path("tai-ve/<str:name>", views.download, name="download"),
+    path("mau-nhap/<str:orgunit>/", views.template, name="template"),
+    path("nhap-excel/", views.import_excel, name="import"),
+    path("nhap-excel/xac-nhan/", views.import_confirm, name="import_confirm"),
     path("ping", views.ping, name="ping"),
 ]

@@ -16,17 +16,20 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ktxh.domain.catalog import Direction, RowKind
 from ktxh.domain.compare import ratio, round_half_up
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.numbers import format_number
 from ktxh.domain.tables import CellIndex
-from ktxh.web.plan import actions
+from ktxh.io.xlsx_safety import mib_text
+from ktxh.io.xlsx_template import TemplateError
+from ktxh.web.plan import actions, uploads
 from ktxh.web.plan.actions import display, expected
 from ktxh.web.plan.findings import checked
 from ktxh.web.plan.frames import NoPlan
+from ktxh.web.plan.lookup import lookup
 from ktxh.web.plan.models import (
     ENTERABLE_MEASURES,
     Form,
@@ -282,6 +285,7 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
             "locked": bool(locks),
             "allowed": allowed,
             "may_edit": may_edit,
+            "template_ok": may_edit and (org.code == top or form_obj.has_unit_breakdown),
             "measures": [(m, MEASURE_SHORT[m]) for m in ENTERABLE_MEASURES],
             "config": {
                 "save": reverse("plan:grid_save"),
@@ -559,6 +563,166 @@ def download(request: HttpRequest, name: str) -> HttpResponse:
         data,
         content_type=DOWNLOADS[name],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- Excel templates and uploads -------------------------------------------------------
+
+IMPORT_SESSION = "ktxh_nhap_excel"  # {"token", "fingerprint"} of the upload awaiting confirmation
+
+
+@login_required
+@require_GET
+def template(request: HttpRequest, orgunit: str) -> HttpResponse:
+    """The input workbook of a unit (``?bieu=N``, repeated, to choose forms)."""
+    org = get_or_404(OrgUnit, code=orgunit)
+    forms = [int(f) for f in request.GET.getlist("bieu") if f.isdigit()]
+    try:
+        made = uploads.template_for(acting_user(request), org, forms)
+    except TemplateError as exc:
+        raise Http404(str(exc)) from None
+    return HttpResponse(
+        made.data,
+        content_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{made.name}"'},
+    )
+
+
+def _template_units(request: HttpRequest, scope: Scope) -> list[OrgUnit]:
+    """The units whose template the account may download."""
+    index = lookup(request.user)
+    unit_forms = index.unit_forms if scope.forms is None else index.unit_forms & scope.forms
+    return [
+        u
+        for u in OrgUnit.objects.restrict(request.user, "edit").order_by("order")
+        if u.code == index.top or unit_forms
+    ]
+
+
+def _import_page(
+    request: HttpRequest, scope: Scope, error: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "plan/import.html",
+        {
+            "units": _template_units(request, scope),
+            "year": _plan().reference_year,
+            "max_file": mib_text(uploads.LIMITS.max_file_bytes),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _preview_page(
+    request: HttpRequest, shown: uploads.Preview, token: str | None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "plan/import_preview.html",
+        {
+            "shown": shown,
+            "files": shown.files,
+            "changes": shown.change_rows(),
+            "n_changes": len(shown.plan.changes),
+            "more": max(0, len(shown.plan.changes) - uploads.SHOWN_CHANGES),
+            "problems": shown.problem_rows(),
+            "n_blocking": len(shown.plan.blocking),
+            "unchanged": shown.plan.unchanged,
+            "token": token,
+        },
+        status=status,
+    )
+
+
+def _forget_upload(request: HttpRequest) -> None:
+    held = request.session.pop(IMPORT_SESSION, None)
+    if isinstance(held, dict):
+        uploads.discard(str(held.get("token", "")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_excel(request: HttpRequest) -> HttpResponse:
+    """The upload page; a POST of one or more workbooks answers with the preview
+    (what would change, cell by cell, and every problem). Nothing is written."""
+    scope = _scope(request)
+    if request.method == "GET":
+        return _import_page(request, scope)
+    files = request.FILES.getlist("tep")
+    if not files:
+        return _import_page(
+            request,
+            scope,
+            "Chưa chọn tệp nào: hãy chọn một hoặc nhiều tệp Excel (.xlsx) đã điền.",
+            status=400,
+        )
+    taken: set[str] = set()
+    received = []
+    for f in files:
+        size = int(f.size or 0)
+        data = f.read() if size <= uploads.LIMITS.max_file_bytes else None
+        received.append(uploads.Upload(uploads.upload_name(f.name or "", taken), size, data))
+    shown = uploads.preview(acting_user(request), received)
+    _forget_upload(request)
+    token = None
+    if shown.ok and shown.plan.changes:
+        token = uploads.stash(received)
+        request.session[IMPORT_SESSION] = {"token": token, "fingerprint": shown.fingerprint()}
+    return _preview_page(request, shown, token)
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Apply the previewed upload: planned again from the same bytes, written all or nothing."""
+    held = request.session.get(IMPORT_SESSION)
+    token = request.POST.get("token", "")
+    received = None
+    if isinstance(held, dict) and token and held.get("token") == token:
+        received = uploads.unstash(token)
+    if received is None or not isinstance(held, dict):
+        _forget_upload(request)
+        messages.error(
+            request,
+            "Không có tệp nào đang chờ xác nhận (các tệp đã được nhập, hoặc đã quá hạn): "
+            "hãy tải tệp lên lại.",
+        )
+        return HttpResponseRedirect(reverse("plan:import"))
+    result = uploads.apply(acting_user(request), received, str(held.get("fingerprint", "")))
+    if result.stale and result.preview.plan.changes:
+        request.session[IMPORT_SESSION] = {
+            "token": token,
+            "fingerprint": result.preview.fingerprint(),
+        }
+        messages.warning(
+            request,
+            "Số liệu đã thay đổi kể từ lúc xem trước; dưới đây là các thay đổi tính lại "
+            "theo số liệu hiện nay. Chưa ghi gì: hãy xem lại rồi xác nhận lần nữa.",
+        )
+        return _preview_page(request, result.preview, token)
+    _forget_upload(request)
+    if result.stale:
+        messages.info(
+            request,
+            "Số liệu đã thay đổi kể từ lúc xem trước và không còn ô nào cần thay đổi: chưa ghi gì.",
+        )
+        return _preview_page(request, result.preview, None)
+    if not result.applied:
+        messages.error(request, "Không nhập được: chưa ghi số liệu nào. Xem các lỗi dưới đây.")
+        return _preview_page(request, result.preview, None, status=409)
+    return render(
+        request,
+        "plan/import_done.html",
+        {
+            "result": result,
+            "n_changes": len(result.preview.plan.changes),
+            "year": _plan().reference_year,
+        },
     )
 
 
