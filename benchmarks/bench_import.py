@@ -31,7 +31,8 @@ import openpyxl
 import polars as pl
 import xlsxwriter
 
-from ktxh.domain.importing import plain_number, plan_import, printed_number
+from ktxh.domain.importing import plan_import, printed_number
+from ktxh.domain.numbers import plain_number
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.synthetic import consistent_plan
 from ktxh.io.dataset import DEFAULT_DATASET, read_dataset

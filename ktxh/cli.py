@@ -509,7 +509,7 @@ def import_cmd(
 
 def _import_document(outcome: ImportOutcome, dry_run: bool) -> dict[str, Any]:
     """The outcome of an import for machines (``ktxh import --format json``)."""
-    from ktxh.domain.importing import plain_number
+    from ktxh.domain.numbers import plain_number
 
     plan = outcome.plan
     summary = Counter(f.severity.value for f in outcome.findings_after)

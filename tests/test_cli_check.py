@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from ktxh.cli import app
 from ktxh.domain.synthetic import consistent_plan
-from ktxh.io.dataset import DEFAULT_DATASET, Dataset
+from ktxh.io.dataset import DEFAULT_DATASET, VALUE_COLUMNS, Dataset
 from ktxh.io.findings_json import SCHEMA_PATH
 
 runner = CliRunner()
@@ -98,17 +98,7 @@ def test_a_consistent_plan_passes(tmp_path: Path, dataset: Dataset) -> None:
         pl.lit(None, pl.Int32).alias("seed_line"),
         pl.lit("high").alias("confidence"),
         pl.lit("").alias("note"),
-    ).select(
-        "indicator",
-        "orgunit",
-        "year",
-        "measure",
-        "value",
-        "printed",
-        "seed_line",
-        "confidence",
-        "note",
-    ).write_csv(target / "values.csv")
+    ).select(VALUE_COLUMNS).write_csv(target / "values.csv")
     result = runner.invoke(app, ["check", "--dataset", str(target), "--min-severity", "lỗi"])
     assert result.exit_code == 0, result.stdout[:2000]
     assert "Không phát hiện chỗ nào không khớp." in result.stdout

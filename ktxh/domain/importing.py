@@ -46,7 +46,7 @@ import polars as pl
 from ktxh.domain.catalog import Catalog, Indicator, RowKind
 from ktxh.domain.checks.model import cell_label
 from ktxh.domain.consolidate import consolidate
-from ktxh.domain.numbers import NumberError, format_number, parse_number
+from ktxh.domain.numbers import NumberError, format_number, parse_number, plain_number
 from ktxh.domain.orgunits import OrgTree, fold
 from ktxh.domain.values import KEY, SCHEMA
 
@@ -271,14 +271,6 @@ def printed_number(value: float, decimals: int = 0) -> str:
     places = max(_own_decimals(value), decimals)
     text = f"{abs(d):,.{places}f}".translate(_SWAP)
     return f"({text})" if d < 0 else text
-
-
-def plain_number(value: float | None) -> str:
-    """A machine-readable number: "." decimal point, no grouping, no exponent."""
-    if value is None:
-        return ""
-    text = format(Decimal(repr(value)).normalize(), "f")
-    return "0" if text in ("-0", "") else text
 
 
 def parse_cell(raw: object, indicator: Indicator) -> Stored:

@@ -157,6 +157,15 @@ def format_number(
     return text
 
 
+def plain_number(value: Decimal | float | None) -> str:
+    """For machines: "." decimal point, no grouping, no exponent (1330.5, 700, 0.00001)."""
+    if value is None:
+        return ""
+    d = value if isinstance(value, Decimal) else Decimal(repr(value))
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
 def decimals_of(text: str | None) -> int | None:
     """How many decimals a printed number shows; None if it is not a number."""
     try:

@@ -314,15 +314,6 @@ def _read_rules(path: Path, indicators: dict[str, Indicator]) -> list[DeclaredRu
     return out
 
 
-def decimal_text(value: Decimal | float | None) -> str:
-    """A machine-readable number: "." decimal point, no grouping, no exponent."""
-    if value is None:
-        return ""
-    d = value if isinstance(value, Decimal) else Decimal(repr(value))
-    text = format(d.normalize(), "f")
-    return "0" if text in ("-0", "") else text
-
-
 def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")

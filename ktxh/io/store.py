@@ -48,9 +48,9 @@ from ktxh.domain.importing import (
     apply_changes,
     audit_records,
     lock_check,
-    plain_number,
     plan_import,
 )
+from ktxh.domain.numbers import plain_number
 from ktxh.io.dataset import Dataset, DatasetError, read_dataset
 from ktxh.io.xlsx_safety import DEFAULT_LIMITS, Limits, mib_text
 from ktxh.io.xlsx_template import dataset_name, read_workbook

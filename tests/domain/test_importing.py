@@ -29,11 +29,10 @@ from ktxh.domain.importing import (
     find_department,
     lock_check,
     parse_cell,
-    plain_number,
     plan_import,
     printed_number,
 )
-from ktxh.domain.numbers import format_number
+from ktxh.domain.numbers import format_number, plain_number
 from ktxh.domain.values import KEY
 from ktxh.io.dataset import Dataset
 
