@@ -1,6 +1,7 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 PYTHON ?= python3
-# The second run of the web tests; PostgreSQL is started by scripts/test-deps.sh.
+# The second run of the store's, the web's and the command line's tests; PostgreSQL is
+# started by scripts/test-deps.sh.
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 DEMO_ADDRESS ?= 127.0.0.1:8000
 VENV := .venv
@@ -18,12 +19,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-## Start the web workspace on the Lai Châu 2024 dataset (SQLite in var/; docs/web.md):
-## migrate, load the dataset and the demo accounts, print them, serve on 127.0.0.1:8000.
+## Start the web workspace on the Lai Châu 2024 plan (the store: README, docs/store.md):
+## create the store's tables, load the shipped package when the store is empty, make the
+## demo accounts, print them, serve on 127.0.0.1:8000.
 demo: $(STAMP)
-	$(BIN)/python -m ktxh.web.manage migrate --noinput -v0
-	$(BIN)/python -m ktxh.web.manage ktxh_load --address http://$(DEMO_ADDRESS)/
-	$(BIN)/python -m ktxh.web.manage runserver $(DEMO_ADDRESS)
+	$(BIN)/ktxh demo --address $(DEMO_ADDRESS)
 
 ## Install everything the tests need, then run lint, type checks and the whole suite.
 test: $(STAMP)
@@ -32,7 +32,8 @@ test: $(STAMP)
 	$(BIN)/ruff format --check ktxh tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -n auto
-	DATABASE_URL=$(PG_TEST_URL) KTXH_TEST_RUN=$$$$ $(BIN)/pytest -n auto -p no:cacheprovider tests/web
+	DATABASE_URL=$(PG_TEST_URL) KTXH_TEST_RUN=$$$$ $(BIN)/pytest -n auto -p no:cacheprovider \
+		tests/store tests/web tests/test_cli.py tests/test_cli_import.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix ktxh tests benchmarks scripts

@@ -22,7 +22,7 @@ import polars as pl
 from ktxh.domain.checks import CheckContext, generic_rules, run_checks
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.synthetic import SLIPS, consistent_plan, inject_slip
-from ktxh.io.dataset import read_dataset
+from ktxh.io.datapackage import read_dataset, shipped_package
 
 
 def province(units: int, districts: int = 30) -> OrgTree:
@@ -37,7 +37,7 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=3000)
     ap.add_argument("--slips", type=int, default=30)
     args = ap.parse_args()
-    ds = read_dataset()
+    ds = read_dataset(shipped_package())
     tree = province(args.units)
     t0 = time.perf_counter()
     columns = [(m, y) for y in (2022, 2023, 2024) for m in ("plan", "h1", "estimate", "actual")]

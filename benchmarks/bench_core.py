@@ -22,11 +22,11 @@ from ktxh.domain.catalog import RowKind
 from ktxh.domain.compare import comparison_frame
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.orgunits import OrgTree, OrgUnit
-from ktxh.io.dataset import read_dataset
+from ktxh.io.datapackage import read_dataset, shipped_package
 
 
 def build(provinces: int, communes: int, seed: int = 1) -> tuple[OrgTree, pl.DataFrame, int]:
-    ds = read_dataset()
+    ds = read_dataset(shipped_package())
     units = [OrgUnit("vn", "Việt Nam", "quốc gia")]
     units += [OrgUnit(f"p{p}", f"Tỉnh {p}", "tỉnh", "vn") for p in range(provinces)]
     units += [OrgUnit(f"c{c}", f"Xã {c}", "xã", f"p{c % provinces}") for c in range(communes)]
@@ -59,7 +59,7 @@ def main() -> None:
     ap.add_argument("--provinces", type=int, default=34)
     ap.add_argument("--communes", type=int, default=3321)
     args = ap.parse_args()
-    ds = read_dataset()
+    ds = read_dataset(shipped_package())
     t0 = time.perf_counter()
     tree, values, year = build(args.provinces, args.communes)
     t1 = time.perf_counter()

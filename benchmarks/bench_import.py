@@ -30,13 +30,13 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import xlsxwriter
+from ktxh.io.dataset import DEFAULT_DATASET, read_dataset
+from ktxh.io.store import import_files, write_changes
 
 from ktxh.domain.importing import plan_import, printed_number
 from ktxh.domain.numbers import plain_number
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.synthetic import consistent_plan
-from ktxh.io.dataset import DEFAULT_DATASET, read_dataset
-from ktxh.io.store import import_files, write_changes
 from ktxh.io.xlsx_template import TemplateLayout, read_workbook, write_template
 
 YEAR = 2023

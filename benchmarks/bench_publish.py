@@ -31,9 +31,10 @@ import numpy as np
 import polars as pl
 
 from ktxh.domain.catalog import Consolidation, RowKind
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.values import SCHEMA, ValueTable
-from ktxh.io.dataset import Dataset, read_dataset
+from ktxh.io.datapackage import read_dataset, shipped_package
 from ktxh.io.docx_report import write_report
 from ktxh.io.xlsx_forms import write_annex
 
@@ -111,7 +112,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         t0 = time.perf_counter()
-        city = read_dataset()
+        city = read_dataset(shipped_package())
         print(f"read the Lai Châu dataset: {time.perf_counter() - t0:.3f} s")
         med, best = timed(lambda: write_annex(city, out / "phu-luc.xlsx"), args.repeat)
         print(f"city annex workbook (13 sheets): median {med:.3f} s, best {best:.3f} s")

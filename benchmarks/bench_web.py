@@ -70,8 +70,8 @@ def prepare(clients: int, env: dict[str, str]) -> list[Client]:
     from django.core.management import call_command
     from django.middleware.csrf import _get_new_csrf_string
 
+    from ktxh.store.models import Indicator, Plan, Value
     from ktxh.web.plan import loading
-    from ktxh.web.plan.models import Indicator, Plan, Value
 
     call_command("migrate", verbosity=0)
     if Plan.objects.exists():

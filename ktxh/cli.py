@@ -1,11 +1,16 @@
-"""The ``ktxh`` command: a thin shell over the library. Texts for people are Vietnamese."""
+"""The ``ktxh`` command: a thin shell over the library. Texts for people are Vietnamese.
+
+Every command works on the store (the database the web uses too: docs/store.md).
+The read commands (``forms``, ``show``, ``values``, ``check``, ``report``,
+``template``) can instead take a look at a data package on disk with
+``--dataset DIR``; nothing but ``dump`` ever writes a package.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,10 +25,11 @@ from ktxh.domain.catalog import RowKind
 from ktxh.domain.checks import CheckContext, Finding, Severity, run_checks
 from ktxh.domain.compare import RATIOS
 from ktxh.domain.consolidate import consolidate
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.numbers import decimals_of, format_number
 from ktxh.domain.report import ReportMetaError
 from ktxh.domain.tables import Cell, CellIndex, form_rows
-from ktxh.io.dataset import DEFAULT_DATASET, Dataset, DatasetError, read_dataset
+from ktxh.io.datapackage import PackageError, read_dataset
 from ktxh.io.docx_report import ReportError
 from ktxh.io.export import EXPORT_COLUMNS, long_values
 from ktxh.io.findings_json import findings_document
@@ -32,8 +38,10 @@ from ktxh.io.publish import publish
 from ktxh.io.xlsx_forms import AnnexError
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from ktxh.domain.importing import Stored
-    from ktxh.io.store import ImportOutcome
+    from ktxh.store.imports import Applied, Impact, Preview
 
 app = typer.Typer(
     help="ktxh: kế hoạch phát triển kinh tế - xã hội (danh mục, số liệu, so sánh, báo cáo).",
@@ -46,31 +54,79 @@ console = Console(width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True)
 
 DatasetOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--dataset",
         "-d",
-        help="Thư mục dữ liệu (mặc định: bộ dữ liệu Lai Châu 2024 đi kèm).",
+        help="Xem một gói dữ liệu trên đĩa (chỉ đọc) thay vì kho số liệu.",
         envvar="KTXH_DATASET",
+    ),
+]
+UserOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        help="Người thực hiện, một tài khoản của kho (mặc định: KTXH_USER, rồi tên đăng nhập).",
+        envvar="KTXH_USER",
     ),
 ]
 
 
-def _load(path: Path) -> Dataset:
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a Vietnamese error and return the exit to raise."""
+    err.print(f"Lỗi: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _open_store() -> None:
+    """Django set up on the store, its tables up to date."""
+    from ktxh import store
+
     try:
-        return read_dataset(path)
-    except (DatasetError, OSError) as exc:
-        err.print(f"[red]Lỗi:[/red] không đọc được bộ dữ liệu: {exc}")
-        raise typer.Exit(2) from None
+        store.migrate()
+    except Exception as exc:  # the database cannot be reached or opened
+        from django.db import DatabaseError
+
+        if isinstance(exc, DatabaseError | OSError):
+            raise fail(f"không mở được kho số liệu ({store.database_label()}): {exc}") from None
+        raise
+
+
+def _load(path: Path | None) -> Dataset:
+    """The plan to read: a package on disk (``--dataset``), else the store's."""
+    if path is not None:
+        try:
+            return read_dataset(path)
+        except (PackageError, OSError) as exc:
+            raise fail(f"không đọc được gói dữ liệu {path}: {exc}") from None
+    _open_store()
+    from ktxh.store.frames import NoPlan, dataset_from_store
+
+    try:
+        return dataset_from_store()
+    except NoPlan as exc:
+        raise fail(str(exc)) from None
+
+
+def _user(name: str | None) -> User:
+    """The store's account the command acts as."""
+    import getpass
+
+    from ktxh.store.accounts import AccountError, acting_user
+
+    try:
+        return acting_user(name or getpass.getuser())
+    except AccountError as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command("forms")
-def forms_cmd(dataset: DatasetOpt = DEFAULT_DATASET) -> None:
+def forms_cmd(dataset: DatasetOpt = None) -> None:
     """Liệt kê các biểu với số dòng, số chỉ tiêu và số giá trị."""
     ds = _load(dataset)
     counts = ds.values.frame.group_by("indicator").len()
     per_ind = dict(zip(counts["indicator"], counts["len"], strict=True))
-    table = Table(title=f"Các biểu của bộ dữ liệu «{ds.meta.get('title', ds.path.name)}»")
+    table = Table(title=f"Các biểu của kế hoạch «{ds.title}»")
     table.add_column("Biểu", justify="right")
     table.add_column("Tên biểu")
     table.add_column("Số dòng", justify="right")
@@ -120,7 +176,7 @@ def show_cmd(
     units: Annotated[
         bool, typer.Option("--units", help="Thêm cột kế hoạch năm sau của từng đơn vị cấp dưới.")
     ] = False,
-    dataset: DatasetOpt = DEFAULT_DATASET,
+    dataset: DatasetOpt = None,
 ) -> None:
     """In một biểu: số liệu kiểu Việt Nam, tỷ lệ so sánh tính lại bên cạnh tỷ lệ in trên biểu."""
     ds = _load(dataset)
@@ -190,14 +246,20 @@ def values_cmd(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Ghi ra tệp thay vì màn hình.")
     ] = None,
-    dataset: DatasetOpt = DEFAULT_DATASET,
+    consolidated: Annotated[
+        bool,
+        typer.Option(
+            "--consolidated", help="Thêm các số tổng cộng ktxh tính từ các đơn vị cấp dưới."
+        ),
+    ] = False,
+    dataset: DatasetOpt = None,
 ) -> None:
     """Xuất mọi giá trị ở dạng dài (mỗi dòng một giá trị); các cột xem docs/export.md."""
     if fmt not in ("csv", "json"):
         err.print(f"[red]Lỗi:[/red] định dạng «{fmt}» không hỗ trợ; chọn csv hoặc json.")
         raise typer.Exit(2)
     ds = _load(dataset)
-    rows = long_values(ds)
+    rows = long_values(ds, consolidated)
     if fmt == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     else:
@@ -226,7 +288,7 @@ def check_cmd(
         str,
         typer.Option("--min-severity", help="Chỉ hiện từ mức này trở lên: lỗi, cảnh báo, lưu ý."),
     ] = "lưu ý",
-    dataset: DatasetOpt = DEFAULT_DATASET,
+    dataset: DatasetOpt = None,
 ) -> None:
     """Kiểm tra số liệu, giải thích từng chỗ không khớp. Mã thoát 1 nếu có lỗi."""
     if fmt not in ("text", "json", "xlsx"):
@@ -348,7 +410,7 @@ def report_cmd(
         Path | None,
         typer.Option("--template", help="Mẫu báo cáo .docx riêng thay cho mẫu đi kèm ktxh."),
     ] = None,
-    dataset: DatasetOpt = DEFAULT_DATASET,
+    dataset: DatasetOpt = None,
 ) -> None:
     """Xuất phụ lục biểu số liệu (Excel), báo cáo thuyết minh (Word) và bản PDF."""
     if not any((xlsx, docx, pdf, pdf_xlsx)):
@@ -397,18 +459,17 @@ def template_cmd(
         str | None,
         typer.Option(
             "--department",
-            help="Phòng, ban khai báo trong departments.csv: các biểu của phòng, ban đó.",
+            help="Phòng, ban của kế hoạch (tên hoặc mã): các biểu của phòng, ban đó.",
         ),
     ] = None,
     year: Annotated[
         int | None,
         typer.Option("--year", "-y", help="Năm của kỳ báo cáo (mặc định: năm của bộ dữ liệu)."),
     ] = None,
-    dataset: DatasetOpt = DEFAULT_DATASET,
+    dataset: DatasetOpt = None,
 ) -> None:
     """Tạo biểu mẫu Excel để một đơn vị (hoặc phòng, ban) nhập số liệu của một kỳ."""
     from ktxh.domain.importing import find_department
-    from ktxh.io.store import read_departments
     from ktxh.io.xlsx_template import TemplateError, write_template
 
     if orgunit is None and department is None:
@@ -416,9 +477,9 @@ def template_cmd(
         raise typer.Exit(2)
     ds = _load(dataset)
     try:
-        dept = find_department(read_departments(ds.path), department) if department else None
+        dept = find_department(ds.departments, department) if department else None
         org = ds.tree.find(orgunit) if orgunit else ds.tree[ds.top_orgunit]
-    except (KeyError, DatasetError) as exc:
+    except KeyError as exc:
         err.print(f"Lỗi: {exc.args[0]}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     try:
@@ -456,64 +517,58 @@ def import_cmd(
     ] = False,
     year: Annotated[
         int | None,
-        typer.Option("--year", "-y", help="Năm của kỳ nhập (mặc định: năm của bộ dữ liệu)."),
+        typer.Option("--year", "-y", help="Năm của kỳ nhập (mặc định: năm của kế hoạch)."),
     ] = None,
     orgunit: Annotated[
         str | None,
         typer.Option("--orgunit", "-u", help="Chỉ nhận tệp của đơn vị này (tên hoặc mã)."),
     ] = None,
-    user: Annotated[
-        str | None,
-        typer.Option("--user", help="Người nhập, ghi vào nhật ký (mặc định: tên đăng nhập)."),
-    ] = None,
+    user: UserOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="Định dạng: text hoặc json.")] = "text",
-    dataset: DatasetOpt = DEFAULT_DATASET,
 ) -> None:
-    """Nhập số liệu từ biểu mẫu Excel đã điền (hoặc phụ lục biểu số liệu): tất cả hoặc không.
+    """Nhập số liệu từ biểu mẫu Excel đã điền (hoặc phụ lục biểu số liệu) vào kho: tất cả
+    hoặc không.
 
-    Cho xem từng ô thay đổi (cũ → mới), ghi nhật ký audit.csv, rồi tổng hợp và
-    kiểm tra lại. Mã thoát 2 khi có vấn đề: khi đó không ghi gì.
+    Cho xem từng ô thay đổi (cũ → mới), ghi nhật ký thay đổi (tệp, trang, ô, người
+    nhập), rồi tổng hợp và kiểm tra lại. Mã thoát 2 khi có vấn đề: khi đó không ghi gì.
     """
-    import getpass
-
-    from ktxh.io.store import import_files
-
     if fmt not in ("text", "json"):
-        err.print(f"[red]Lỗi:[/red] định dạng «{fmt}» không hỗ trợ; chọn text hoặc json.")
-        raise typer.Exit(2)
-    ds = _load(dataset)
+        raise fail(f"định dạng «{fmt}» không hỗ trợ; chọn text hoặc json.")
+    _open_store()
+    from ktxh.store import imports
+    from ktxh.store.frames import NoPlan, dataset_from_store
+
+    actor = _user(user)
     allowed = None
     if orgunit:
         try:
-            allowed = frozenset({ds.tree.find(orgunit).code})
+            allowed = frozenset({dataset_from_store().tree.find(orgunit).code})
+        except NoPlan as exc:
+            raise fail(str(exc)) from None
         except KeyError as exc:
-            err.print(f"Lỗi: {exc.args[0]}", markup=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-    who = user or os.environ.get("KTXH_USER") or getpass.getuser()
+            raise fail(exc.args[0]) from None
     try:
-        outcome = import_files(
-            dataset, files, dry_run=dry_run, year=year, orgunits=allowed, user=who
-        )
-    except (DatasetError, OSError) as exc:
-        err.print(f"Lỗi: không đọc được bộ dữ liệu: {exc}", markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        shown = imports.preview(actor, imports.read_paths(files), year=year, orgunits=allowed)
+    except NoPlan as exc:
+        raise fail(str(exc)) from None
+    applied = imports.commit(actor, shown) if not dry_run and shown.ok else imports.Applied(shown)
+    effect = imports.impact(shown) if shown.ok else None
     if fmt == "json":
-        sys.stdout.write(
-            json.dumps(_import_document(outcome, dry_run), ensure_ascii=False, indent=1) + "\n"
-        )
+        doc = _import_document(applied, effect, dry_run)
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     else:
-        _print_import(outcome, dry_run)
-    if not outcome.plan.ok:
+        _print_import(applied, effect, dry_run)
+    if not shown.ok:
         raise typer.Exit(2)
 
 
-def _import_document(outcome: ImportOutcome, dry_run: bool) -> dict[str, Any]:
+def _import_document(applied: Applied, effect: Impact | None, dry_run: bool) -> dict[str, Any]:
     """The outcome of an import for machines (``ktxh import --format json``)."""
     from ktxh.domain.numbers import plain_number
 
-    plan = outcome.plan
-    summary = Counter(f.severity.value for f in outcome.findings_after)
-
+    shown = applied.preview
+    plan = shown.plan
+    summary = Counter(f.severity.value for f in effect.findings_after) if effect else None
     sources = {
         s.file: {
             "kind": s.kind,
@@ -521,20 +576,19 @@ def _import_document(outcome: ImportOutcome, dry_run: bool) -> dict[str, Any]:
             "orgunits": list(s.orgunits),
             "forms": list(s.forms),
         }
-        for s in outcome.sources
+        for s in shown.sources
     }
 
     def stored(s: Stored) -> float | None:
         return None if s.value is None else float(plain_number(s.value))
 
     return {
-        "dataset": str(outcome.dataset.path),
+        "plan": shown.dataset.name,
         "dry_run": dry_run,
-        "applied": outcome.applied,
-        "batch": outcome.batch or None,
+        "applied": applied.applied,
+        "batch": applied.batch or None,
         "files": [
-            {"file": name, "cells": n, "source": sources.get(name)}
-            for name, n in outcome.files.items()
+            {"file": f.name, "cells": f.cells, "source": sources.get(f.name)} for f in shown.files
         ],
         "problems": [
             {
@@ -565,27 +619,25 @@ def _import_document(outcome: ImportOutcome, dry_run: bool) -> dict[str, Any]:
             for c in plan.changes
         ],
         "unchanged": plan.unchanged,
-        "totals_changed": outcome.totals_changed,
-        "checks": {s.value: summary.get(s.value, 0) for s in Severity} if outcome.checked else None,
+        "totals_changed": effect.totals_changed if effect else 0,
+        "checks": {s.value: summary.get(s.value, 0) for s in Severity} if summary else None,
     }
 
 
-def _print_import(outcome: ImportOutcome, dry_run: bool) -> None:
+def _print_import(applied: Applied, effect: Impact | None, dry_run: bool) -> None:
     """The outcome of an import for people: files, changes cell by cell, problems, checks."""
     from ktxh.domain.importing import ACTION_LABELS, describe_change
 
-    ds, plan = outcome.dataset, outcome.plan
+    shown: Preview = applied.preview
+    ds, plan = shown.dataset, shown.plan
     out = sys.stdout.write
-    by_file = {s.file: s for s in outcome.sources}
     out("Các tệp đã đọc:\n")
-    for name, n in outcome.files.items():
-        source = by_file.get(name)
-        what = source.describe(ds.tree) if source else "không nhận ra"
-        out(f"  {name}: {what}; {format_number(n)} ô\n")
+    for row in shown.files:
+        out(f"  {row.name}: {row.what or 'không nhận ra'}; {format_number(row.cells)} ô\n")
     if not plan.ok:
         out(
             f"\nKHÔNG NHẬP: có {format_number(len(plan.blocking))} vấn đề, chưa ghi gì vào "
-            "bộ dữ liệu. Hãy sửa rồi nhập lại:\n"
+            "kho số liệu. Hãy sửa rồi nhập lại:\n"
         )
         for p in plan.problems:
             out(f"  - {p}\n")
@@ -607,9 +659,9 @@ def _print_import(outcome: ImportOutcome, dry_run: bool) -> None:
         f"\nTổng cộng: {format_number(len(plan.changes))} ô thay đổi ({detail}); "
         f"{format_number(plan.unchanged)} ô không đổi.\n"
     )
-    if plan.changes:
-        out(f"Tổng hợp lại: {format_number(outcome.totals_changed)} số tổng cộng thay đổi.\n")
-    if outcome.checked:
+    if effect is not None:
+        if plan.changes:
+            out(f"Tổng hợp lại: {format_number(effect.totals_changed)} số tổng cộng thay đổi.\n")
 
         def counts(findings: list[Finding]) -> str:
             c = Counter(f.severity for f in findings)
@@ -618,11 +670,11 @@ def _print_import(outcome: ImportOutcome, dry_run: bool) -> None:
         label = "Kiểm tra nếu nhập" if dry_run else "Kiểm tra sau khi nhập"
         if not plan.changes:
             label = "Kiểm tra"
-        out(f"{label}: {counts(outcome.findings_after)}")
+        out(f"{label}: {counts(effect.findings_after)}")
         if plan.changes:
-            out(f" (trước khi nhập: {counts(outcome.findings_before)})")
+            out(f" (trước khi nhập: {counts(effect.findings_before)})")
         out(".\n")
-        fresh = outcome.new_findings
+        fresh = effect.new_findings
         if fresh:
             out("Phát hiện mới:\n")
             for f in fresh:
@@ -631,16 +683,221 @@ def _print_import(outcome: ImportOutcome, dry_run: bool) -> None:
                 out(f"  [{f.severity.value}]{code}: {f.message}\n")
     if dry_run:
         err.print("Chạy thử (--dry-run): chưa ghi gì.", markup=False, highlight=False)
-    elif outcome.applied:
+    elif applied.applied:
         err.print(
-            f"Đã ghi {format_number(len(plan.changes))} thay đổi vào values.csv và audit.csv "
-            f"(lần nhập {outcome.batch}).",
+            f"Đã ghi {format_number(applied.written)} thay đổi vào kho số liệu "
+            f"(lần nhập {applied.batch}; xem nhật ký trên web hoặc «ktxh dump»).",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
     else:
         err.print("Không có gì thay đổi.", markup=False, highlight=False)
+
+
+# --- the store: load, dump, accounts, the demo ----------------------------------------
+
+
+@app.command("load")
+def load_cmd(
+    directory: Annotated[Path, typer.Argument(help="Thư mục gói dữ liệu.", metavar="THƯ_MỤC")],
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Thay kế hoạch đang có trong kho (số liệu và nhật ký cũ bị xóa)."
+        ),
+    ] = False,
+    user: UserOpt = None,
+) -> None:
+    """Nạp một gói dữ liệu vào kho số liệu: kiểm tra toàn bộ trước, rồi ghi trong một lần."""
+    import getpass
+
+    _open_store()
+    from ktxh.store.packages import StoreError, load
+
+    try:
+        loaded = load(directory, user=user or getpass.getuser(), replace=replace)
+    except PackageError as exc:
+        raise fail(f"không nạp {directory}.\n{exc}") from None
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    c = loaded.counts
+    what = "Đã thay kế hoạch «" + loaded.replaced + "» bằng" if loaded.replaced else "Đã nạp"
+    err.print(
+        f"{what} «{loaded.name}» vào kho số liệu: {format_number(c['indicators'])} chỉ tiêu, "
+        f"{format_number(c['orgunits'])} đơn vị, {format_number(c['values'])} giá trị, "
+        f"{format_number(c['audit'])} dòng nhật ký.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("dump")
+def dump_cmd(
+    directory: Annotated[
+        Path, typer.Argument(help="Thư mục sẽ ghi gói dữ liệu vào.", metavar="THƯ_MỤC")
+    ],
+) -> None:
+    """Ghi kế hoạch trong kho ra một gói dữ liệu (CSV và datapackage.json)."""
+    _open_store()
+    from ktxh.store.packages import StoreError, dump
+
+    try:
+        counts = dump(directory)
+    except (StoreError, OSError) as exc:
+        raise fail(str(exc)) from None
+    err.print(
+        f"Đã ghi gói dữ liệu vào {directory}: {format_number(counts['values'])} giá trị, "
+        f"{format_number(counts['audit'])} dòng nhật ký.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+user_app = typer.Typer(
+    help="Tài khoản của kho số liệu: ai được làm gì, ở đơn vị nào.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add_cmd(
+    name: Annotated[str, typer.Argument(help="Tên đăng nhập.", metavar="TÊN")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help="planner (chuyên viên kế hoạch), department (phòng), unit (xã, phường)."
+        ),
+    ],
+    orgunit: Annotated[
+        str | None,
+        typer.Option("--orgunit", "-u", help="Đơn vị (tên hoặc mã); mặc định: cấp cao nhất."),
+    ] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", help="Phòng, ban (với vai trò department).")
+    ] = None,
+    title: Annotated[str, typer.Option("--title", help="Chức danh, tên cơ quan.")] = "",
+    password: Annotated[
+        bool,
+        typer.Option("--password", help="Hỏi mật khẩu để đăng nhập trên web (không hiện ra)."),
+    ] = False,
+) -> None:
+    """Tạo hoặc sửa một tài khoản. Không có --password: chỉ dùng ở dòng lệnh (--user)."""
+    import getpass
+
+    ds = _load(None)
+    from ktxh.domain.importing import find_department
+    from ktxh.store.accounts import Account, AccountError, parse_role, save_account
+
+    try:
+        role_value = parse_role(role)
+        org = ds.tree.find(orgunit) if orgunit else ds.tree[ds.top_orgunit]
+        dept = find_department(ds.departments, department).code if department else None
+    except (AccountError, KeyError) as exc:
+        raise fail(str(exc.args[0])) from None
+    secret = None
+    if password:
+        secret = getpass.getpass("Mật khẩu: ")
+        if secret != getpass.getpass("Nhập lại mật khẩu: "):
+            raise fail("hai lần nhập mật khẩu không giống nhau")
+    try:
+        save_account(Account(name, role_value, title, org.code, dept), secret)
+    except AccountError as exc:
+        raise fail(str(exc)) from None
+    err.print(
+        f"Đã lưu tài khoản «{name}»: {role_value.label}, {org.full_name}.",
+        markup=False,
+        highlight=False,
+    )
+
+
+@user_app.command("list")
+def user_list_cmd() -> None:
+    """Liệt kê các tài khoản có vai trò trong kho."""
+    _open_store()
+    from ktxh.store.models import Profile
+
+    table = Table(title="Tài khoản")
+    for col in ("Tên", "Vai trò", "Đơn vị", "Phòng, ban", "Đăng nhập web"):
+        table.add_column(col)
+    for p in Profile.objects.select_related("user", "orgunit", "department").order_by(
+        "user__username"
+    ):
+        table.add_row(
+            p.user.get_username(),
+            p.get_role_display(),
+            p.orgunit.full_name,
+            p.department.name if p.department else "",
+            "có" if p.user.has_usable_password() else "không",
+        )
+    console.print(table)
+
+
+AddressOpt = Annotated[str, typer.Option("--address", help="Địa chỉ và cổng của máy chủ web.")]
+
+
+def _serve(address: str) -> None:
+    from django.core.management import call_command
+
+    call_command("runserver", address, use_reloader=False)
+
+
+@app.command("demo")
+def demo_cmd(
+    address: AddressOpt = "127.0.0.1:8000",
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Chạy máy chủ web sau khi chuẩn bị.")
+    ] = True,
+) -> None:
+    """Dùng thử: nạp bộ dữ liệu mẫu Lai Châu vào kho (nếu kho chưa có kế hoạch), tạo các
+    tài khoản dùng thử, rồi chạy không gian làm việc trên web."""
+    import getpass
+
+    _open_store()
+    from ktxh import store
+    from ktxh.io.datapackage import shipped_package
+    from ktxh.store import accounts, models
+    from ktxh.store.packages import load
+
+    plan = models.Plan.objects.first()
+    if plan is None:
+        loaded = load(shipped_package(), user=getpass.getuser())
+        err.print(
+            f"Đã nạp bộ dữ liệu mẫu «{loaded.name}» ({format_number(loaded.counts['values'])} "
+            "giá trị) vào kho số liệu.",
+            markup=False,
+            highlight=False,
+        )
+    else:
+        err.print(f"Kho số liệu đã có kế hoạch «{plan.name}»: giữ nguyên.", markup=False)
+    made = accounts.create_demo_accounts()
+    lines = [f"Kho số liệu: {store.database_label()}"]
+    if serve:
+        lines.append(f"Hệ thống kế hoạch KT-XH chạy tại: http://{address}/")
+    lines.append(
+        f"Tài khoản dùng thử (mật khẩu chung «{accounts.DEMO_PASSWORD}», chỉ dùng để thử):"
+    )
+    for a in made:
+        lines.append(f"  {a.username:<18} {a.title} ({models.Role(a.role).label})")
+    if serve:
+        lines.append("Dừng máy chủ: Ctrl+C.")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    if serve:
+        _serve(address)
+
+
+@app.command("serve")
+def serve_cmd(address: AddressOpt = "127.0.0.1:8000") -> None:
+    """Chạy không gian làm việc trên web với kho số liệu hiện có (máy chủ thử; khi triển
+    khai thật dùng gunicorn: docs/web.md)."""
+    _open_store()
+    _serve(address)
 
 
 def main() -> None:

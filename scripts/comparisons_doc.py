@@ -16,9 +16,10 @@ from pathlib import Path
 from ktxh.domain.catalog import Direction
 from ktxh.domain.compare import Agreement, ratio, round_half_up
 from ktxh.domain.consolidate import consolidate
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.numbers import format_number
 from ktxh.domain.tables import AuditRow, CellIndex, ratio_audit
-from ktxh.io.dataset import Dataset, read_dataset
+from ktxh.io.datapackage import read_dataset, shipped_package
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "comparisons.md"
 
@@ -211,7 +212,7 @@ def render(ds: Dataset) -> str:
 
 
 def main() -> int:
-    text = render(read_dataset())
+    text = render(read_dataset(shipped_package()))
     if "--check" in sys.argv:
         if not DOC.exists() or DOC.read_text(encoding="utf-8") != text:
             print(f"{DOC} is stale: run scripts/comparisons_doc.py", file=sys.stderr)

@@ -15,14 +15,14 @@ import time
 
 from ktxh.domain.numbers import format_number
 from ktxh.domain.synthetic import SLIP_LABELS, measure_detection
-from ktxh.io.dataset import read_dataset
+from ktxh.io.datapackage import read_dataset, shipped_package
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--plans", type=int, default=60)
     args = ap.parse_args()
-    ds = read_dataset()
+    ds = read_dataset(shipped_package())
     t = time.perf_counter()
     results = measure_detection(ds.catalog, ds.tree, ds.reference_year, ds.rules, range(args.plans))
     elapsed = time.perf_counter() - t

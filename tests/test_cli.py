@@ -3,12 +3,15 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ktxh.cli import app
 from ktxh.io.export import EXPORT_COLUMNS
 
 runner = CliRunner()
+# the commands read the store: the Lai Châu plan loaded into the test database
+pytestmark = pytest.mark.usefixtures("plan")
 
 
 def test_forms_lists_all_thirteen() -> None:

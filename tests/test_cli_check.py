@@ -9,14 +9,18 @@ from pathlib import Path
 import jsonschema
 import openpyxl
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from ktxh.cli import app
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.synthetic import consistent_plan
-from ktxh.io.dataset import DEFAULT_DATASET, VALUE_COLUMNS, Dataset
+from ktxh.io.datapackage import RESOURCES, shipped_package
 from ktxh.io.findings_json import SCHEMA_PATH
 
 runner = CliRunner()
+# the commands read the store: the Lai Châu plan loaded into the test database
+pytestmark = pytest.mark.usefixtures("plan")
 AREA = "KH 2024: Tổng 7 xã, phường là 2.701,1 ha, khác Tổng cộng 2.731,1 ha (lệch 30,0 ha)"
 
 
@@ -89,8 +93,8 @@ def test_xlsx_needs_an_output() -> None:
 def test_a_consistent_plan_passes(tmp_path: Path, dataset: Dataset) -> None:
     """A dataset whose values are a consistent plan: no error, exit code 0."""
     target = tmp_path / "sach"
-    shutil.copytree(DEFAULT_DATASET, target)
-    (target / "claims.csv").unlink()
+    shutil.copytree(shipped_package(), target)
+    (target / "claims.csv").write_text(",".join(RESOURCES["claims"].columns) + "\n")
     plan = consistent_plan(dataset.catalog, dataset.tree, 2023, dataset.rules, seed=11)
     plan.with_columns(
         pl.col("value").round(6),
@@ -98,7 +102,17 @@ def test_a_consistent_plan_passes(tmp_path: Path, dataset: Dataset) -> None:
         pl.lit(None, pl.Int32).alias("seed_line"),
         pl.lit("high").alias("confidence"),
         pl.lit("").alias("note"),
-    ).select(VALUE_COLUMNS).write_csv(target / "values.csv")
+    ).select(
+        "indicator",
+        "orgunit",
+        "year",
+        "measure",
+        "value",
+        "printed",
+        "seed_line",
+        "confidence",
+        "note",
+    ).write_csv(target / "values.csv")
     result = runner.invoke(app, ["check", "--dataset", str(target), "--min-severity", "lỗi"])
     assert result.exit_code == 0, result.stdout[:2000]
     assert "Không phát hiện chỗ nào không khớp." in result.stdout

@@ -13,6 +13,8 @@ from ktxh.cli import app
 from ktxh.io.pdf import find_soffice
 
 runner = CliRunner()
+# the commands read the store: the Lai Châu plan loaded into the test database
+pytestmark = pytest.mark.usefixtures("plan")
 
 
 def test_report_needs_at_least_one_file() -> None:

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from ktxh.domain.checks import CheckContext, Severity, run_checks
-from ktxh.io.dataset import Dataset
+from ktxh.domain.dataset import Dataset
 from ktxh.io.findings_json import finding_record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Helpers for the Excel import tests: dataset copies, snapshots, filling and damaging files."""
+"""Helpers for the Excel tests: package copies, filling and damaging files."""
 
 from __future__ import annotations
 
@@ -14,23 +14,14 @@ from typing import Any
 
 import openpyxl
 
-from ktxh.io.dataset import DEFAULT_DATASET
+from ktxh.io.datapackage import shipped_package
 from ktxh.io.pdf import _LOCALE_XCU, find_soffice
 
 
 def copy_dataset(tmp_path: Path, name: str = "ds") -> Path:
     target = tmp_path / name
-    shutil.copytree(DEFAULT_DATASET, target)
+    shutil.copytree(shipped_package(), target)
     return target
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    """Every file of a directory, byte for byte (to assert nothing was written)."""
-    return {
-        str(p.relative_to(directory)): p.read_bytes()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file()
-    }
 
 
 def fill(source: Path, target: Path, cells: Mapping[tuple[str, str], Any]) -> Path:

@@ -16,12 +16,11 @@ module decides what the entries mean against the values already stored:
   the :class:`ImportPlan`: the changes cell by cell (old -> new, with the file
   and cell each comes from) and every problem. Nothing may be applied when a
   problem is blocking;
-* :func:`apply_changes` applies a plan's changes to a value frame, and
-  :func:`audit_records` turns them into audit rows.
+* :func:`apply_changes` applies a plan's changes to a value frame (to see what
+  an import would do to the totals and the checks before it is written).
 
-Storage is the caller's: the CLI keeps values in the dataset directory, the
-web in its database; both call the same functions, each with its own lock
-predicate (:data:`LockCheck`).
+Storage is the caller's (``ktxh.store.imports`` for the command line and the
+web alike), which passes the store's locks as a predicate (:data:`LockCheck`).
 
 Three-way rule for templates: a cell whose content equals its base was not
 touched and changes nothing (the store may hold a newer value, entered since);
@@ -46,7 +45,7 @@ import polars as pl
 from ktxh.domain.catalog import Catalog, Indicator, RowKind
 from ktxh.domain.checks.model import cell_label
 from ktxh.domain.consolidate import consolidate
-from ktxh.domain.numbers import NumberError, format_number, parse_number, plain_number
+from ktxh.domain.numbers import NumberError, format_number, parse_number
 from ktxh.domain.orgunits import OrgTree, fold
 from ktxh.domain.values import KEY, SCHEMA
 
@@ -55,26 +54,6 @@ Key = tuple[str, str, int, str]
 # Measures a file may write: printed comparison percentages are never imported
 # (a workbook's comparison columns are computed, not typed).
 IMPORT_MEASURES = ("plan", "h1", "estimate", "actual")
-
-AUDIT_COLUMNS = (
-    "at",
-    "batch",
-    "user",
-    "file",
-    "sheet",
-    "cell",
-    "indicator",
-    "orgunit",
-    "year",
-    "measure",
-    "action",
-    "old_value",
-    "old_printed",
-    "new_value",
-    "new_printed",
-)
-
-LOCK_COLUMNS = ("orgunit", "form", "year", "measure", "approved_by", "approved_at", "note")
 
 EMPTY_TEXT = "(trống)"
 
@@ -333,31 +312,19 @@ def parse_cell(raw: object, indicator: Indicator) -> Stored:
 
 @dataclass(frozen=True, slots=True)
 class Lock:
-    """An approved period that no import may overwrite (a row of ``locks.csv``).
-
-    ``None`` for the org unit, the form or the measure means every one.
-    """
+    """Why a cell cannot be written now: a form submitted or approved for a round,
+    or a closed round. ``orgunit`` and ``form`` None: every unit, every form."""
 
     year: int
     orgunit: str | None = None
     form: int | None = None
-    measure: str | None = None
     approved_by: str = ""
     approved_at: str = ""
     note: str = ""
-    state: str = "đã được phê duyệt"  # the web also locks a form submitted for review
-
-    def covers(self, key: Key, form: int) -> bool:
-        _, orgunit, year, measure = key
-        return (
-            year == self.year
-            and (self.orgunit is None or self.orgunit == orgunit)
-            and (self.form is None or self.form == form)
-            and (self.measure is None or self.measure == measure)
-        )
+    state: str = "đã được phê duyệt"
 
     def describe(self) -> str:
-        """ "đã được phê duyệt bởi HĐND thành phố ngày 2022-12-15 (Nghị quyết 45)"."""
+        """ "đã được duyệt bởi admin ngày 15/07/2024 (Biểu số 2, kỳ báo cáo năm 2023)"."""
         text = self.state
         if self.approved_by:
             text += f" bởi {self.approved_by}"
@@ -369,28 +336,7 @@ class Lock:
 
 
 LockCheck = Callable[[Key], Lock | None]
-"""Given a value's key, the lock that covers it, or None. The CLI builds one from
-``locks.csv`` (:func:`lock_check`); the web app passes its own."""
-
-
-def lock_check(locks: Iterable[Lock], catalog: Catalog) -> LockCheck:
-    """A :data:`LockCheck` over a list of locks."""
-    by_year: dict[int, list[Lock]] = {}
-    for lock in locks:
-        by_year.setdefault(lock.year, []).append(lock)
-
-    def check(key: Key) -> Lock | None:
-        candidates = by_year.get(key[2])
-        if not candidates:
-            return None
-        ind = catalog.indicators.get(key[0])
-        form = ind.form if ind is not None else -1
-        for lock in candidates:
-            if lock.covers(key, form):
-                return lock
-        return None
-
-    return check
+"""Given a value's key, the lock that covers it, or None (the store's)."""
 
 
 # --- who fills what ----------------------------------------------------------
@@ -733,7 +679,7 @@ def _drop_consolidated(
 def apply_changes(frame: pl.DataFrame, changes: Sequence[Change]) -> pl.DataFrame:
     """The value frame with the changes applied (all of them: call it only on an ok plan).
 
-    Imported values carry ``source`` "file" and ``source_ref`` ``file!sheet!cell``;
+    Imported values carry ``source`` "import" and ``source_ref`` ``file!sheet!cell``;
     they lose any seed line, confidence and note of the value they replace.
     """
     if not changes:
@@ -756,7 +702,7 @@ def apply_changes(frame: pl.DataFrame, changes: Sequence[Change]) -> pl.DataFram
             "measure": c.key[3],
             "value": c.new.value,
             "printed": c.new.printed if c.new.value is not None else (c.new.printed or "-"),
-            "source": "file",
+            "source": "import",
             "source_ref": c.ref.compact,
             "seed_line": None,
             "confidence": "",
@@ -768,34 +714,6 @@ def apply_changes(frame: pl.DataFrame, changes: Sequence[Change]) -> pl.DataFram
     added = pl.DataFrame(rows, schema=SCHEMA)
     added = added.select([c for c in frame.columns if c in added.columns])
     return pl.concat([kept, added], how="diagonal_relaxed")
-
-
-def audit_records(
-    changes: Sequence[Change], *, at: str, batch: str, user: str
-) -> list[dict[str, str]]:
-    """One audit row per change (columns :data:`AUDIT_COLUMNS`, every field text)."""
-    out = []
-    for c in changes:
-        out.append(
-            {
-                "at": at,
-                "batch": batch,
-                "user": user,
-                "file": c.ref.file,
-                "sheet": c.ref.sheet,
-                "cell": c.ref.cell,
-                "indicator": c.key[0],
-                "orgunit": c.key[1],
-                "year": str(c.key[2]),
-                "measure": c.key[3],
-                "action": c.action,
-                "old_value": plain_number(c.old.value),
-                "old_printed": c.old.show() if c.old.present else "",
-                "new_value": plain_number(c.new.value),
-                "new_printed": c.new.show() if c.new.present else "",
-            }
-        )
-    return out
 
 
 ACTION_LABELS = {"add": "thêm", "update": "sửa", "delete": "xóa"}

@@ -22,9 +22,9 @@ from typing import Any
 
 from docxtpl import DocxTemplate
 
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.narrative import Narrative, narrative
 from ktxh.domain.report import BLANK, MOTTO, ReportMeta
-from ktxh.io.dataset import Dataset
 from ktxh.io.publish import report_cells
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "report.docx"

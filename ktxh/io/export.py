@@ -1,7 +1,8 @@
 """The long-format value export that outside tools rely on (docs/export.md).
 
 Columns, in this order: form, position, code, indicator, unit, parent_code,
-orgunit, year, measure, value, printed, seed_line. Keep them stable.
+orgunit, year, measure, value, printed, seed_line, orgunit_code, consolidated.
+Keep them stable: a new column goes at the end.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 import polars as pl
 
 from ktxh.domain.catalog import MEASURES
-from ktxh.io.dataset import Dataset
+from ktxh.domain.consolidate import consolidate
+from ktxh.domain.dataset import Dataset
 
 EXPORT_COLUMNS = (
     "form",
@@ -26,11 +28,37 @@ EXPORT_COLUMNS = (
     "value",
     "printed",
     "seed_line",
+    "orgunit_code",
+    "consolidated",
 )
 
 
-def export_frame(ds: Dataset) -> pl.DataFrame:
-    """Every value joined with its indicator and org unit, in form and row order."""
+def export_frame(ds: Dataset, consolidated: bool = False) -> pl.DataFrame:
+    """Every value joined with its indicator and org unit, in form and row order;
+    with ``consolidated``, also the totals ktxh makes where nothing is stored
+    (``consolidated`` 1, ``printed`` empty)."""
+    values = ds.values.frame.with_columns(pl.lit(0, dtype=pl.Int8).alias("consolidated"))
+    if consolidated:
+        totals = (
+            consolidate(values, ds.catalog, ds.tree)
+            .filter(pl.col("value").is_not_null())
+            .join(
+                values.select("indicator", "orgunit", "year", "measure"),
+                how="anti",
+                on=["indicator", "orgunit", "year", "measure"],
+            )
+            .select(
+                "indicator",
+                "orgunit",
+                "year",
+                "measure",
+                "value",
+                pl.lit("").alias("printed"),
+                pl.lit(None, dtype=pl.Int32).alias("seed_line"),
+                pl.lit(1, dtype=pl.Int8).alias("consolidated"),
+            )
+        )
+        values = pl.concat([values, totals], how="diagonal_relaxed")
     cat = pl.DataFrame(
         {
             "code": [i.code for i in ds.catalog],
@@ -50,7 +78,7 @@ def export_frame(ds: Dataset) -> pl.DataFrame:
     )
     measure_order = pl.DataFrame({"measure": list(MEASURES), "m_order": list(range(len(MEASURES)))})
     return (
-        ds.values.frame.join(cat, left_on="indicator", right_on="code", how="left")
+        values.join(cat, left_on="indicator", right_on="code", how="left")
         .join(org, on="orgunit", how="left")
         .join(measure_order, on="measure", how="left")
         .sort(["form", "position", "org_order", "year", "m_order"])
@@ -67,6 +95,8 @@ def export_frame(ds: Dataset) -> pl.DataFrame:
             "value",
             "printed",
             "seed_line",
+            pl.col("orgunit").alias("orgunit_code"),
+            "consolidated",
         )
     )
 
@@ -77,9 +107,9 @@ def _plain(v: float | None) -> int | float | None:
     return int(v) if v.is_integer() and abs(v) < 1e15 else v
 
 
-def long_values(ds: Dataset) -> list[dict[str, Any]]:
+def long_values(ds: Dataset, consolidated: bool = False) -> list[dict[str, Any]]:
     """Rows for CSV or JSON: ``value`` a plain number (2022, 57.804) or None."""
-    rows = export_frame(ds).to_dicts()
+    rows = export_frame(ds, consolidated).to_dicts()
     for r in rows:
         r["value"] = _plain(r["value"])
     return rows

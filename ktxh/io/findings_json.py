@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ktxh.domain.checks import Finding, Severity
-from ktxh.io.dataset import Dataset
+from ktxh.domain.dataset import Dataset
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "findings.schema.json"
 
@@ -36,7 +36,7 @@ def finding_record(ds: Dataset, f: Finding) -> dict[str, Any]:
 def findings_document(ds: Dataset, findings: list[Finding]) -> dict[str, Any]:
     counts = Counter(f.severity for f in findings)
     return {
-        "dataset": ds.path.name,
+        "dataset": ds.name,
         "reference_year": ds.reference_year,
         "summary": {s.value: counts.get(s, 0) for s in Severity},
         "findings": [finding_record(ds, f) for f in findings],

@@ -15,8 +15,8 @@ from pathlib import Path
 import polars as pl
 
 from ktxh.domain.consolidate import consolidate
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.tables import CellIndex
-from ktxh.io.dataset import Dataset
 
 
 def report_cells(ds: Dataset, *, children: bool = True) -> CellIndex:

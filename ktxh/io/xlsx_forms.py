@@ -35,11 +35,11 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Direction, Form, Indicator, RowKind
 from ktxh.domain.compare import RATIO_BY_KEY, RatioSpec, ratio
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.importing import CellRef, Entry, Issue, Problem, SourceInfo, describe_key
 from ktxh.domain.numbers import decimals_of
 from ktxh.domain.report import ReportMeta
 from ktxh.domain.tables import CellIndex
-from ktxh.io.dataset import Dataset
 from ktxh.io.publish import report_cells
 
 Key = tuple[str, str, int, str]
@@ -495,7 +495,7 @@ def write_annex(
     )
     wb.set_properties(
         {
-            "title": f"Phụ lục biểu số liệu - {ds.meta.get('title', ds.path.name)}",
+            "title": f"Phụ lục biểu số liệu - {ds.title}",
             "author": meta.issuer_short or "ktxh",
             "comments": "Tạo bởi ktxh",
         }

@@ -48,6 +48,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ktxh.domain.catalog import Catalog, Consolidation, Form, Indicator, RowKind
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.importing import (
     ABSENT,
     NONE_MARK,
@@ -63,7 +64,6 @@ from ktxh.domain.importing import (
     describe_key,
 )
 from ktxh.domain.orgunits import OrgTree, OrgUnit
-from ktxh.io.dataset import Dataset
 from ktxh.io.xlsx_forms import FONT, Formats, cell_at, cell_text, number_format, read_annex
 from ktxh.io.xlsx_safety import (
     DEFAULT_LIMITS,
@@ -210,16 +210,6 @@ class TemplateLayout:
 
 def _row_texts(ind: Indicator) -> list[str]:
     return [ind.code, ind.stt, ind.name, ind.unit]
-
-
-def dataset_name(ds: Dataset) -> str:
-    """The dataset's name: ``name`` of its datapackage.json, else the directory's name."""
-    descriptor = ds.path / "datapackage.json"
-    try:
-        name = json.loads(descriptor.read_text(encoding="utf-8")).get("name")
-    except (OSError, ValueError):
-        name = None
-    return str(name or ds.meta.get("name") or ds.path.name)
 
 
 def _depth(catalog: Catalog, ind: Indicator) -> int:
@@ -385,7 +375,7 @@ def write_template(
     unit. Raises :class:`TemplateError` when there is nothing to fill.
     """
     y = ds.reference_year if year is None else year
-    name = dataset or dataset_name(ds)
+    name = dataset or ds.name
     layout = template_layout(
         ds.catalog, ds.tree, ds.top_orgunit, name, orgunit, y, forms, department
     )
@@ -718,7 +708,7 @@ def read_workbook(
                 cache[name] = []
         return cache[name]
 
-    name = dataset or dataset_name(ds)
+    name = dataset or ds.name
     form_sheets = {f"Biểu {n}": ds.catalog.forms[n].label for n in sorted(ds.catalog.forms)}
     first_form = next((s for s in form_sheets if s in names), None)
     if ID_SHEET in names:

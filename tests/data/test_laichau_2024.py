@@ -8,7 +8,7 @@ from collections import Counter
 import polars as pl
 
 from ktxh.domain.catalog import RowKind
-from ktxh.io.dataset import Dataset
+from ktxh.domain.dataset import Dataset
 
 FIRST_TABLE_LINE = 221
 NUMBERISH = re.compile(r'^(\(?[\d.,]+\)?|-|")$')

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from ktxh.domain.catalog import Catalog, Children, Direction, Form, Indicator, Unit
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.narrative import (
     SECTION_ESTIMATE,
     SECTION_FIRST_HALF,
@@ -26,7 +27,6 @@ from ktxh.domain.narrative import (
 )
 from ktxh.domain.tables import CellIndex
 from ktxh.domain.values import frame_from_rows
-from ktxh.io.dataset import Dataset
 from ktxh.io.publish import report_cells
 
 # --- small, seed-free cases -------------------------------------------------------

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.report import ReportMeta, ReportMetaError, day_month_year
-from ktxh.io.dataset import Dataset
 
 
 def test_lai_chau_metadata(dataset: Dataset) -> None:

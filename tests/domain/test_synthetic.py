@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ktxh.domain.checks import CheckContext, Severity, run_checks
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.synthetic import SLIPS, consistent_plan, inject_slip, measure_detection
-from ktxh.io.dataset import Dataset
 
 # catalog-level: the Lai Châu catalog itself prints these units as %
 CATALOG_LEVEL = {"permille_as_percent"}

@@ -14,7 +14,8 @@ import pytest
 from docx import Document
 from docx.shared import Mm, Pt
 
-from ktxh.io.dataset import DEFAULT_DATASET, Dataset
+from ktxh.domain.dataset import Dataset
+from ktxh.io.datapackage import shipped_package
 from ktxh.io.docx_report import TEMPLATE, ReportError, report_context, write_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +113,7 @@ def test_page_and_fonts_follow_decree_30(report: Any) -> None:
 
 
 def test_metadata_matches_its_schema() -> None:
-    package = json.loads((DEFAULT_DATASET / "datapackage.json").read_text(encoding="utf-8"))
+    package = json.loads((shipped_package() / "datapackage.json").read_text(encoding="utf-8"))
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(package["ktxh"]["report"], schema)

@@ -15,7 +15,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from ktxh.io.dataset import Dataset
+from ktxh.domain.dataset import Dataset
 from ktxh.io.docx_report import write_report
 from ktxh.io.pdf import LibreOfficeNotFound, PdfError, find_soffice, to_pdf
 from ktxh.io.xlsx_forms import annex_layouts, write_annex

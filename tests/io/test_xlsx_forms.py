@@ -18,8 +18,8 @@ from python_calamine import CalamineWorkbook
 
 from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Direction, RowKind
 from ktxh.domain.compare import ratio
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.numbers import decimals_of
-from ktxh.io.dataset import Dataset
 from ktxh.io.publish import report_cells
 from ktxh.io.xlsx_forms import (
     SEVERITY_FILLS,

@@ -1,11 +1,13 @@
 """Input templates: their layout read back by other readers, and round trips through
-programs and LibreOffice into the dataset directory."""
+programs and LibreOffice: read back, planned against the values and applied, without a
+store (the store's import is tests/store/test_imports.py)."""
 
 from __future__ import annotations
 
 import csv
 import random
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,21 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from ktxh.domain.catalog import Consolidation, RowKind
-from ktxh.domain.importing import Issue
+from ktxh.domain.dataset import Dataset
+from ktxh.domain.importing import (
+    Entry,
+    Expectation,
+    ImportPlan,
+    Issue,
+    Problem,
+    SourceInfo,
+    apply_changes,
+    plan_import,
+)
 from ktxh.domain.numbers import format_number
-from ktxh.io.dataset import Dataset, read_dataset
+from ktxh.domain.values import ValueTable
+from ktxh.io.datapackage import read_dataset
 from ktxh.io.pdf import find_soffice
-from ktxh.io.store import import_files
 from ktxh.io.xlsx_forms import write_annex
 from ktxh.io.xlsx_template import (
     ID_SHEET,
@@ -30,7 +42,33 @@ from ktxh.io.xlsx_template import (
     template_layout,
     write_template,
 )
-from tests.xlsx_helpers import copy_dataset, fill, libreoffice_resave, snapshot
+from tests.xlsx_helpers import copy_dataset, fill, libreoffice_resave
+
+
+@dataclass
+class Imported:
+    """Files read back and planned against a dataset's values, and the values after."""
+
+    plan: ImportPlan
+    frame: pl.DataFrame
+    sources: list[SourceInfo] = field(default_factory=list)
+
+
+def import_into(ds: Dataset, files: list[Path], year: int | None = None) -> Imported:
+    expected = Expectation(ds.name, ds.reference_year if year is None else year)
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    sources = []
+    for f in files:
+        result = read_workbook(f.read_bytes(), f.name, ds, expected=expected)
+        entries += result.entries
+        problems += result.problems
+        if result.source is not None:
+            sources.append(result.source)
+    plan = plan_import(entries, ds.values.frame, ds.catalog, ds.tree, problems=problems)
+    after = apply_changes(ds.values.frame, plan.changes) if plan.ok else ds.values.frame
+    return Imported(plan, after, sources)
+
 
 needs_libreoffice = pytest.mark.skipif(
     find_soffice() is None,
@@ -284,8 +322,7 @@ def _expected(
     return out
 
 
-def _stored(directory: Path, keys: Any) -> dict[tuple[str, str, int, str], tuple[bool, Any]]:
-    frame = read_dataset(directory).values.frame
+def _stored(frame: pl.DataFrame, keys: Any) -> dict[tuple[str, str, int, str], tuple[bool, Any]]:
     have = {
         (r[0], r[1], r[2], r[3]): (True, r[4])
         for r in frame.select("indicator", "orgunit", "year", "measure", "value").iter_rows()
@@ -294,72 +331,68 @@ def _stored(directory: Path, keys: Any) -> dict[tuple[str, str, int, str], tuple
 
 
 @pytest.mark.parametrize("orgunit", ["doan-ket", "lai-chau"])
-def test_round_trip_filled_by_a_program(tmp_path: Path, orgunit: str) -> None:
-    directory = copy_dataset(tmp_path)
-    ds = read_dataset(directory)
+def test_round_trip_filled_by_a_program(tmp_path: Path, dataset: Dataset, orgunit: str) -> None:
     template = tmp_path / "t.xlsx"
-    layout = write_template(ds, template, orgunit=orgunit)
+    layout = write_template(dataset, template, orgunit=orgunit)
     cells = _typed(layout, seed=len(orgunit))
     filled = fill(template, tmp_path / f"{orgunit}.xlsx", cells)
-    expected = _expected(ds, layout, cells)
-    outcome = import_files(directory, [filled], checks=False)
+    expected = _expected(dataset, layout, cells)
+    outcome = import_into(dataset, [filled])
     assert outcome.plan.ok, outcome.plan.problems[:5]
-    assert outcome.applied and outcome.plan.changes
-    assert _stored(directory, expected) == expected
-    audit = list(csv.DictReader((directory / "audit.csv").open(encoding="utf-8")))
-    assert len(audit) == len(outcome.plan.changes)
-    assert {a["file"] for a in audit} == {filled.name}
-    assert all(a["sheet"].startswith("Biểu ") and a["cell"] for a in audit)
+    assert outcome.plan.changes
+    assert _stored(outcome.frame, expected) == expected
+    assert {c.ref.file for c in outcome.plan.changes} == {filled.name}
+    assert all(c.ref.sheet.startswith("Biểu ") and c.ref.cell for c in outcome.plan.changes)
     # importing the same file again changes nothing
-    again = import_files(directory, [filled], checks=False)
-    assert again.plan.ok and not again.plan.changes
+    again = Dataset(
+        dataset.name, dataset.meta, dataset.catalog, dataset.tree, ValueTable(outcome.frame)
+    )
+    second = import_into(again, [filled])
+    assert second.plan.ok and not second.plan.changes
 
 
 @needs_libreoffice
-def test_round_trip_through_libreoffice(tmp_path: Path) -> None:
+def test_round_trip_through_libreoffice(tmp_path: Path, dataset: Dataset) -> None:
     """A file LibreOffice wrote (opened and saved again, vi-VN locale) imports exactly."""
-    directory = copy_dataset(tmp_path)
-    ds = read_dataset(directory)
     template = tmp_path / "t.xlsx"
-    layout = write_template(ds, template, orgunit="sung-phai")
+    layout = write_template(dataset, template, orgunit="sung-phai")
     untouched = libreoffice_resave(template, tmp_path / "lo-untouched.xlsx")
-    before = snapshot(directory)
-    outcome = import_files(directory, [untouched], checks=False)
+    outcome = import_into(dataset, [untouched])
     assert outcome.plan.ok and not outcome.plan.changes, outcome.plan.problems[:3]
-    assert snapshot(directory) == before
 
     cells = _typed(layout, seed=7, share=0.4)
     filled = fill(template, tmp_path / "by-openpyxl.xlsx", cells)
     saved = libreoffice_resave(filled, tmp_path / "sung-phai.xlsx")
     with zipfile.ZipFile(saved) as z:  # written by LibreOffice, not by openpyxl
         assert b"<Application>LibreOffice" in z.read("docProps/app.xml")
-    expected = _expected(ds, layout, cells)
-    outcome = import_files(directory, [saved], checks=False)
+    expected = _expected(dataset, layout, cells)
+    outcome = import_into(dataset, [saved])
     assert outcome.plan.ok, outcome.plan.problems[:5]
-    assert _stored(directory, expected) == expected
+    assert _stored(outcome.frame, expected) == expected
 
 
 def test_the_annex_imports_to_nothing_new_and_restores_what_was_lost(
     tmp_path: Path, dataset: Dataset
 ) -> None:
-    directory = copy_dataset(tmp_path)
     annex = tmp_path / "phu-luc.xlsx"
     write_annex(dataset, annex)
-    outcome = import_files(directory, [annex], checks=False)
+    outcome = import_into(dataset, [annex])
     assert outcome.plan.ok and not outcome.plan.changes
     assert outcome.plan.computed == 8  # the italic totals a form leaves blank
     # a dataset that lost its values gets every one back, exactly
     base = ("plan", "h1", "estimate", "actual")
-    with (directory / "values.csv").open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    kept = [rows[0]] + [r for r in rows[1:] if r[3] not in base]
-    with (directory / "values.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(kept)
-    outcome = import_files(directory, [annex], checks=False)
+    lost = Dataset(
+        dataset.name,
+        dataset.meta,
+        dataset.catalog,
+        dataset.tree,
+        ValueTable(dataset.values.frame.filter(~pl.col("measure").is_in(base))),
+    )
+    outcome = import_into(lost, [annex])
     assert outcome.plan.ok, outcome.plan.problems[:3]
     want = dataset.values.frame.filter(pl.col("measure").is_in(base))
     keys = [(r[0], r[1], r[2], r[3]) for r in want.select(*want.columns[:4]).iter_rows()]
-    got = _stored(directory, keys)
+    got = _stored(outcome.frame, keys)
     assert got == {
         (r[0], r[1], r[2], r[3]): (True, r[4])
         for r in want.select("indicator", "orgunit", "year", "measure", "value").iter_rows()
@@ -367,29 +400,24 @@ def test_the_annex_imports_to_nothing_new_and_restores_what_was_lost(
 
 
 def test_last_years_annex_starts_the_new_year(tmp_path: Path, dataset: Dataset) -> None:
-    directory = copy_dataset(tmp_path)
     annex = tmp_path / "phu-luc-2023.xlsx"
     write_annex(dataset, annex)
-    # the new year's dataset: same catalog and units, reference year 2024, no values
-    descriptor = directory / "datapackage.json"
-    descriptor.write_text(
-        descriptor.read_text(encoding="utf-8").replace(
-            '"reference_year": 2023', '"reference_year": 2024'
-        ),
-        encoding="utf-8",
+    # the new year's plan: same catalog and units, reference year 2024, no values
+    new = Dataset(
+        dataset.name,
+        {**dataset.meta, "reference_year": 2024},
+        dataset.catalog,
+        dataset.tree,
+        ValueTable(dataset.values.frame.clear()),
     )
-    (directory / "values.csv").write_text(
-        (directory / "values.csv").read_text(encoding="utf-8").splitlines()[0] + "\n",
-        encoding="utf-8",
-    )
-    outcome = import_files(directory, [annex], checks=False)
+    outcome = import_into(new, [annex])
     assert outcome.plan.ok, outcome.plan.problems[:3]
     assert [s.year for s in outcome.sources] == [2023]
-    new = read_dataset(directory)
-    assert new.values.get("B02.009", "lai-chau", 2024, "plan") == 2731.1
-    assert new.values.get("B02.009", "sung-phai", 2024, "plan") == 1324.6
+    after = ValueTable(outcome.frame)
+    assert after.get("B02.009", "lai-chau", 2024, "plan") == 2731.1
+    assert after.get("B02.009", "sung-phai", 2024, "plan") == 1324.6
     # and it is refused where it is two years old
-    outcome = import_files(directory, [annex], year=2025, checks=False)
+    outcome = import_into(new, [annex], year=2025)
     assert [p.issue for p in outcome.plan.problems] == [Issue.OTHER_PERIOD]
 
 
@@ -421,10 +449,9 @@ def test_in_memory_for_the_web(dataset: Dataset) -> None:
 def test_the_annex_saved_again_by_libreoffice_imports_to_nothing_new(
     tmp_path: Path, dataset: Dataset
 ) -> None:
-    directory = copy_dataset(tmp_path)
     annex = tmp_path / "phu-luc.xlsx"
     write_annex(dataset, annex)
     saved = libreoffice_resave(annex, tmp_path / "phu-luc-lo.xlsx")
-    outcome = import_files(directory, [saved], checks=False)
+    outcome = import_into(dataset, [saved])
     assert outcome.plan.ok and not outcome.plan.changes, outcome.plan.problems[:3]
     assert outcome.plan.computed == 8  # LibreOffice keeps the italics

@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from openapi_spec_validator import validate
 
+from ktxh.store.models import Plan, Submission, Value
 from ktxh.web.plan.api import OPENAPI_PATH
-from ktxh.web.plan.models import Plan, Value, ValueChange
 from tests.web.conftest import PASSWORD
 
 DOC: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
@@ -123,9 +123,8 @@ def test_write_conflict_and_history_through_the_api(plan: Plan) -> None:
     ).json()["changes"]
     for c in history:
         conforms(c, "Change")
-    assert [(c["version"], c["source"], c["new_printed"]) for c in history] == [
-        (2, "api", "90,5"),
-        (1, "load", "82,8"),
+    assert [(c["version"], c["source"], c["old_printed"], c["new_printed"]) for c in history] == [
+        (2, "api", "82,8", "90,5"),
     ]
 
 
@@ -193,5 +192,11 @@ def test_checks_and_the_workflow_through_the_api(plan: Plan) -> None:
         content_type="application/json",
         headers={"X-CSRFToken": admin_token},
     )
-    assert resp.json()["status"] == "returned" and resp.json()["comment"] == "Diện tích lệch tổng"
-    assert ValueChange.objects.count() >= Value.objects.count()
+    returned = resp.json()
+    assert returned["status"] == "returned" and returned["opinion"] == "Diện tích lệch tổng"
+    assert returned["opinion_by"] == "admin"
+    assert list(
+        Submission.objects.get(orgunit_id="doan-ket", form_id=2).events.values_list(
+            "action", "username"
+        )
+    ) == [("return", "admin"), ("submit", "doan-ket")]

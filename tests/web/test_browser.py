@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import User
 
-from ktxh.web.plan.models import OrgUnit, Plan, Status, Submission, Value
-from ktxh.web.plan.uploads import template_for
+from ktxh.store.imports import template_for
+from ktxh.store.models import OrgUnit, Plan, Status, Submission, Value
 from tests.web.conftest import PASSWORD, artifacts_dir
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -19,8 +19,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from ktxh.web.plan.actions import transition
-from ktxh.web.plan.models import Form, OrgUnit, Plan, Value
+from ktxh.store.actions import transition
+from ktxh.store.models import Form, OrgUnit, Plan, Value
 from tests.web.conftest import login, user
 
 ROLES = ("anonymous", "admin", "phong-kinh-te", "phong-y-te", "doan-ket", "tan-phong")

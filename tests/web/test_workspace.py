@@ -1,4 +1,4 @@
-"""Loading the dataset into the database, the database as a Dataset, and the pages."""
+"""The store as the web sees it: the loaded plan, the store as a Dataset, and the pages."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ import zipfile
 
 import polars as pl
 import pytest
-from django.core.management import call_command
 
 from ktxh.domain.checks import CheckContext, run_checks
-from ktxh.io.dataset import read_dataset
+from ktxh.io.datapackage import read_dataset, shipped_package
 from ktxh.io.pdf import find_soffice
-from ktxh.web.plan.actions import CellWrite, write_values
-from ktxh.web.plan.frames import dataset_from_db
-from ktxh.web.plan.loading import DEPARTMENTS
-from ktxh.web.plan.models import (
+from ktxh.store.actions import CellWrite, write_values
+from ktxh.store.frames import dataset_from_store
+from ktxh.store.models import (
+    Department,
     Indicator,
     OrgUnit,
     Plan,
@@ -33,56 +32,40 @@ KEY = ["indicator", "orgunit", "year", "measure"]
 
 
 def test_the_load_keeps_everything_with_provenance(plan: Plan) -> None:
-    ds = read_dataset()
+    ds = read_dataset(shipped_package())
     assert Value.objects.count() == len(ds.values) == 3619
     assert Indicator.objects.count() == len(ds.catalog)
-    assert ValueChange.objects.filter(source=Source.LOAD).count() == 3619
+    assert not ValueChange.objects.exists()  # the package has no history yet
     assert OrgUnit.objects.get(code="san-thang").path == "lai-chau/san-thang"
     assert [u.code for u in OrgUnit.objects.subtree("lai-chau")][:2] == ["lai-chau", "doan-ket"]
     assert list(OrgUnit.objects.subtree("lai-chau/doan-ket")) == [
         OrgUnit.objects.get(code="doan-ket")
     ]
     v = Value.objects.get(indicator_id="B01.003", orgunit_id="lai-chau", year=2023, measure="h1")
-    assert (v.value, v.printed, v.seed_line, v.source) == (57.804, "57,804", 231, Source.LOAD)
-    # 13 forms of the city, 7 forms with a ward breakdown for each of the 7 units
-    assert Submission.objects.filter(year=2023).count() == 13 + 7 * 7
-
-
-def test_load_twice_keeps_the_data_and_resets_the_accounts(plan: Plan, capsys) -> None:
-    call_command("ktxh_load", password="ktxh-demo")
-    out = capsys.readouterr().out
-    assert "giữ nguyên" in out and "3.619 giá trị" in out
-    assert "phong-kinh-te" in out and "biểu số 2, 3, 4, 5, 6" in out
-    assert Value.objects.count() == 3619
-
-
-def test_replace_reloads_from_scratch(plan: Plan, capsys) -> None:
-    write_values(
-        user("doan-ket"), [CellWrite("B02.009", "doan-ket", 2024, "plan", version=1, text="90")]
-    )
-    call_command("ktxh_load", replace=True, password="ktxh-demo")
-    assert "Đã nạp «laichau-2024»" in capsys.readouterr().out
-    v = Value.objects.get(indicator_id="B02.009", orgunit_id="doan-ket", year=2024)
-    assert (v.value, v.version) == (82.8, 1)
-    assert ValueChange.objects.count() == Value.objects.count() == 3619
-    assert login("doan-ket").get("/nhap-lieu/2/doan-ket/2023/").status_code == 200
+    assert (v.value, v.printed, v.seed_line, v.source) == (57.804, "57,804", 231, Source.SEED)
+    assert v.source_ref == "line 231"
+    # nothing submitted yet: the board shows 13 forms of the city and 7 of each of 7 units
+    assert not Submission.objects.exists()
+    board = login("admin").get("/trang-thai/").content.decode()
+    assert board.count("Chưa nộp") >= 13 + 7 * 7
 
 
 def test_demo_accounts_and_roles(plan: Plan) -> None:
     roles = dict(Profile.objects.values_list("user__username", "role"))
     assert roles["admin"] == Role.PLANNER
-    for d in DEPARTMENTS:
-        assert roles[d.username] == Role.DEPARTMENT
+    departments = list(Department.objects.prefetch_related("forms"))
+    for d in departments:
+        assert roles[d.code] == Role.DEPARTMENT
     for code in ("doan-ket", "tan-phong", "dong-phong", "quyet-thang", "quyet-tien"):
         assert roles[code] == Role.UNIT
     assert roles["san-thang"] == roles["sung-phai"] == Role.UNIT
-    covered = sorted(n for d in DEPARTMENTS for n in d.forms)
+    covered = sorted(f.number for d in departments for f in d.forms.all())
     assert covered == list(range(2, 14))  # Biểu 1 is the planning office's
 
 
 def test_the_database_is_the_same_dataset(plan: Plan) -> None:
-    files = read_dataset()
-    db = dataset_from_db()
+    files = read_dataset(shipped_package())
+    db = dataset_from_store()
     assert db.reference_year == 2023 and db.top_orgunit == "lai-chau"
     assert len(db.catalog) == len(files.catalog) and len(db.rules) == len(files.rules)
     assert len(db.claims) == len(files.claims)
@@ -104,11 +87,11 @@ def test_typed_values_reach_the_dataset(plan: Plan) -> None:
         user("doan-ket"),
         [CellWrite("B02.009", "doan-ket", 2024, "plan", version=1, text="90,25")],
     )
-    f = dataset_from_db().values.frame.filter(
+    f = dataset_from_store().values.frame.filter(
         (pl.col("indicator") == "B02.009") & (pl.col("orgunit") == "doan-ket")
     )
     assert f.row(0, named=True)["value"] == 90.25
-    assert f.row(0, named=True)["source"] == "user"
+    assert f.row(0, named=True)["source"] == "web"
 
 
 def test_the_grid_shows_vietnamese_numbers(plan: Plan) -> None:
@@ -135,7 +118,7 @@ def test_the_dashboard_status_board_and_audit(plan: Plan) -> None:
     )
     audit = admin.get("/nhat-ky/o/B02.009/doan-ket/2024/plan/").content.decode()
     assert "doan-ket" in audit and "82,8" in audit and "nhập trên web" in audit
-    assert "nạp bộ dữ liệu" in audit
+    assert "B02.009" in audit
     unit = login("doan-ket").get("/nhat-ky/doan-ket/").content.decode()
     assert "90" in unit
 

@@ -21,19 +21,21 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import csrf_exempt
 
-from ktxh.web.plan import actions
-from ktxh.web.plan.actions import CellWrite, WriteRefused, value_record, write_values
-from ktxh.web.plan.findings import cell_findings, checked, finding_dict
-from ktxh.web.plan.models import (
+from ktxh.store import actions
+from ktxh.store.actions import CellWrite, WriteRefused, value_record, write_values
+from ktxh.store.models import (
     Form,
     Indicator,
     OrgUnit,
+    Round,
     Source,
     Submission,
     Value,
     ValueChange,
 )
-from ktxh.web.plan.permissions import acting_user, get_or_404, require, scope_of
+from ktxh.store.permissions import require, scope_of
+from ktxh.web.plan.findings import cell_findings, checked, finding_dict
+from ktxh.web.plan.shortcuts import acting_user, get_or_404
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
@@ -203,7 +205,7 @@ def form_detail(request: HttpRequest, form: int) -> HttpResponse:
 def values(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return save_values(request, Source.API)
-    qs = Value.objects.restrict(request.user, "view").select_related("updated_by")
+    qs = Value.objects.restrict(request.user, "view")
     form = _int(request, "form")
     if form is not None:
         qs = qs.filter(indicator__form_id=form)
@@ -287,11 +289,12 @@ def _change_record(c: ValueChange) -> dict[str, Any]:
         "old_printed": c.old_printed,
         "new_value": c.new_value,
         "new_printed": c.new_printed,
-        "user": c.user.get_username() if c.user else None,
+        "user": c.username or None,
         "at": c.at.isoformat(),
         "source": c.source,
         "source_label": c.get_source_display(),
         "source_ref": c.source_ref,
+        "batch": c.batch,
     }
 
 
@@ -300,11 +303,7 @@ def value_history(request: HttpRequest) -> HttpResponse:
     """The audit trail of one cell (indicator, orgunit, year, measure all given),
     or of one org unit (orgunit only; the newest 500)."""
     org = get_or_404(OrgUnit, code=request.GET.get("orgunit", ""))
-    qs = (
-        ValueChange.objects.restrict(request.user, "view")
-        .filter(orgunit=org)
-        .select_related("user")
-    )
+    qs = ValueChange.objects.restrict(request.user, "view").filter(orgunit=org)
     ind_code = request.GET.get("indicator")
     if ind_code:
         ind = get_or_404(Indicator, code=ind_code)
@@ -359,20 +358,23 @@ def _submission_record(s: Submission) -> dict[str, Any]:
         "year": s.year,
         "status": s.status,
         "status_label": s.get_status_display(),
-        "comment": s.comment,
+        "note": s.note,
+        "note_by": s.note_by or None,
+        "opinion": s.opinion,
+        "opinion_by": s.opinion_by or None,
         "submitted_at": s.submitted_at.isoformat() if s.submitted_at else None,
-        "updated_at": s.updated_at.isoformat(),
-        "updated_by": s.updated_by.get_username() if s.updated_by else None,
+        "updated_at": s.updated_at.isoformat() if s.updated_at else None,
+        "updated_by": s.updated_by or None,
     }
 
 
 @endpoint("GET")
 def submissions(request: HttpRequest) -> HttpResponse:
-    qs = Submission.objects.restrict(request.user, "view").select_related("updated_by")
     year = _int(request, "year")
-    if year is not None:
-        qs = qs.filter(year=year)
-    return ok({"submissions": [_submission_record(s) for s in qs]})
+    years = [year] if year is not None else list(Round.objects.values_list("year", flat=True))
+    user = acting_user(request)
+    found = [s for y in years for s in actions.expected_submissions(user, y)]
+    return ok({"submissions": [_submission_record(s) for s in found]})
 
 
 @endpoint("POST")

@@ -20,9 +20,9 @@ import polars as pl
 from django.db.models import Max
 
 from ktxh.domain.checks import CheckContext, Finding, run_checks
-from ktxh.io.dataset import Dataset
-from ktxh.web.plan.frames import current_plan, dataset_from_db
-from ktxh.web.plan.models import ValueChange
+from ktxh.domain.dataset import Dataset
+from ktxh.store.frames import current_plan, dataset_from_store
+from ktxh.store.models import ValueChange
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def checked(form: int | None = None) -> Checked:
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    ds = dataset_from_db()
+    ds = dataset_from_store()
     frame = ds.values.frame
     rules = list(ds.rules)
     claims = list(ds.claims)

@@ -25,32 +25,26 @@ from ktxh.domain.numbers import format_number
 from ktxh.domain.tables import CellIndex
 from ktxh.io.xlsx_safety import mib_text
 from ktxh.io.xlsx_template import TemplateError
-from ktxh.web.plan import actions, uploads
-from ktxh.web.plan.actions import display, expected
-from ktxh.web.plan.findings import checked
-from ktxh.web.plan.frames import NoPlan
-from ktxh.web.plan.lookup import lookup
-from ktxh.web.plan.models import (
+from ktxh.store import actions, imports
+from ktxh.store.actions import display, expected
+from ktxh.store.frames import NoPlan
+from ktxh.store.lookup import lookup
+from ktxh.store.models import (
     ENTERABLE_MEASURES,
     Form,
     Indicator,
     OrgUnit,
-    Period,
     Plan,
+    Round,
     Status,
     Submission,
     Value,
     ValueChange,
 )
-from ktxh.web.plan.permissions import (
-    Scope,
-    acting_user,
-    can,
-    get_or_404,
-    require,
-    require_city,
-    scope_of,
-)
+from ktxh.store.permissions import Scope, can, require, require_city, scope_of
+from ktxh.web.plan import uploads
+from ktxh.web.plan.findings import checked
+from ktxh.web.plan.shortcuts import acting_user, get_or_404
 
 MEASURE_SHORT = {"plan": "KH", "h1": "TH 6 tháng", "estimate": "Ước TH", "actual": "TH cả năm"}
 
@@ -91,8 +85,8 @@ class BoardCell:
     url: str
 
 
-def _late(sub: Submission, period: Period | None, today: date) -> bool:
-    if period is None:
+def _late(sub: Submission, period: Round | None, today: date) -> bool:
+    if period is None or period.due is None:
         return False
     if sub.status in (Status.SUBMITTED, Status.APPROVED):
         return sub.submitted_at is not None and sub.submitted_at.date() > period.due
@@ -100,12 +94,7 @@ def _late(sub: Submission, period: Period | None, today: date) -> bool:
 
 
 def _submissions(request: HttpRequest, year: int) -> list[Submission]:
-    return list(
-        Submission.objects.restrict(request.user, "view")
-        .filter(year=year)
-        .select_related("orgunit", "form", "updated_by")
-        .order_by("form_id", "orgunit__order")
-    )
+    return actions.expected_submissions(acting_user(request), year)
 
 
 @login_required
@@ -114,7 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     plan = _plan()
     year = plan.reference_year
-    period = Period.objects.filter(year=year).first()
+    period = Round.objects.filter(year=year).first()
     today = date.today()
     subs = _submissions(request, year)
     rows = [
@@ -138,7 +127,7 @@ def status_board(request: HttpRequest) -> HttpResponse:
     require_city(request.user)
     plan = _plan()
     year = int(request.GET.get("nam") or plan.reference_year)
-    period = Period.objects.filter(year=year).first()
+    period = Round.objects.filter(year=year).first()
     today = date.today()
     subs = _submissions(request, year)
     forms = sorted({s.form_id for s in subs})
@@ -229,10 +218,10 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
         raise Http404("Số đo không hợp lệ")
     top = plan.top_orgunit
     sub = Submission.objects.filter(orgunit=org, form=form_obj, year=year).first()
+    if sub is None and expected(org, form_obj, top):
+        sub = Submission(orgunit=org, form=form_obj, year=year)
     may_edit = can(request.user, "edit", org, form)
-    locks = actions.locking_submissions(
-        (org.code, form, y, m) for y, m, _ in grid_columns(year, measure)
-    )
+    locks = actions.locks_for((org.code, form, y, m) for y, m, _ in grid_columns(year, measure))
     cols = grid_columns(year, measure)
     indicators = list(Indicator.objects.filter(form=form_obj).order_by("position"))
     by_code = {i.code: i for i in indicators}
@@ -305,8 +294,8 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
 @require_POST
 def grid_save(request: HttpRequest) -> HttpResponse:
     """The grid saves through the same code as the API, recorded as source "web"."""
+    from ktxh.store.models import Source
     from ktxh.web.plan.api import save_values
-    from ktxh.web.plan.models import Source
 
     return save_values(request, Source.WEB)
 
@@ -351,7 +340,7 @@ def unit_audit(request: HttpRequest, orgunit: str) -> HttpResponse:
     changes = (
         ValueChange.objects.restrict(request.user, "view")
         .filter(orgunit=org)
-        .select_related("indicator", "user")
+        .select_related("indicator")
     )
     form = request.GET.get("bieu")
     if form and form.isdigit():
@@ -373,7 +362,7 @@ def cell_audit(
     require(request.user, "view", org, ind.form_id)
     changes = ValueChange.objects.filter(
         indicator=ind, orgunit=org, year=year, measure=measure
-    ).select_related("indicator", "user")
+    ).select_related("indicator")
     label = f"{MEASURE_SHORT.get(measure, measure)} {year}"
     return render(
         request,
@@ -581,7 +570,7 @@ def template(request: HttpRequest, orgunit: str) -> HttpResponse:
     org = get_or_404(OrgUnit, code=orgunit)
     forms = [int(f) for f in request.GET.getlist("bieu") if f.isdigit()]
     try:
-        made = uploads.template_for(acting_user(request), org, forms)
+        made = imports.template_for(acting_user(request), org, forms)
     except TemplateError as exc:
         raise Http404(str(exc)) from None
     return HttpResponse(
@@ -611,7 +600,7 @@ def _import_page(
         {
             "units": _template_units(request, scope),
             "year": _plan().reference_year,
-            "max_file": mib_text(uploads.LIMITS.max_file_bytes),
+            "max_file": mib_text(imports.LIMITS.max_file_bytes),
             "error": error,
         },
         status=status,
@@ -619,7 +608,7 @@ def _import_page(
 
 
 def _preview_page(
-    request: HttpRequest, shown: uploads.Preview, token: str | None, status: int = 200
+    request: HttpRequest, shown: imports.Preview, token: str | None, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -629,7 +618,7 @@ def _preview_page(
             "files": shown.files,
             "changes": shown.change_rows(),
             "n_changes": len(shown.plan.changes),
-            "more": max(0, len(shown.plan.changes) - uploads.SHOWN_CHANGES),
+            "more": max(0, len(shown.plan.changes) - imports.SHOWN_CHANGES),
             "problems": shown.problem_rows(),
             "n_blocking": len(shown.plan.blocking),
             "unchanged": shown.plan.unchanged,
@@ -665,9 +654,9 @@ def import_excel(request: HttpRequest) -> HttpResponse:
     received = []
     for f in files:
         size = int(f.size or 0)
-        data = f.read() if size <= uploads.LIMITS.max_file_bytes else None
-        received.append(uploads.Upload(uploads.upload_name(f.name or "", taken), size, data))
-    shown = uploads.preview(acting_user(request), received)
+        data = f.read() if size <= imports.LIMITS.max_file_bytes else None
+        received.append(imports.Upload(imports.upload_name(f.name or "", taken), size, data))
+    shown = imports.preview(acting_user(request), received)
     _forget_upload(request)
     token = None
     if shown.ok and shown.plan.changes:
@@ -693,7 +682,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             "hãy tải tệp lên lại.",
         )
         return HttpResponseRedirect(reverse("plan:import"))
-    result = uploads.apply(acting_user(request), received, str(held.get("fingerprint", "")))
+    result = imports.apply(acting_user(request), received, str(held.get("fingerprint", "")))
     if result.stale and result.preview.plan.changes:
         request.session[IMPORT_SESSION] = {
             "token": token,
@@ -720,6 +709,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         "plan/import_done.html",
         {
             "result": result,
+            "checks": uploads.checks_after(result.preview.dataset, result.preview.plan.changes),
             "n_changes": len(result.preview.plan.changes),
             "year": _plan().reference_year,
         },

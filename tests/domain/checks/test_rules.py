@@ -17,9 +17,9 @@ from ktxh.domain.catalog import (
     Unit,
 )
 from ktxh.domain.checks import CheckContext, DeclaredRule, Finding, Severity, run_checks
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.narrative import Claim, ClaimKind
 from ktxh.domain.orgunits import OrgTree, OrgUnit
-from ktxh.io.dataset import Dataset
 
 UNITS = {
     u.name: u

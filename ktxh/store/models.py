@@ -1,13 +1,20 @@
-"""The plan workspace's tables.
+"""The store's tables: one set for the command line and the web.
 
-The catalog (forms, units of measure, indicators) and the org-unit tree are
-loaded from a dataset directory (``manage.py ktxh_load``); values carry their
-provenance and a version for optimistic concurrency; every change of a value
-is recorded in :class:`ValueChange`, which the application never updates or
-deletes. State changes go through :mod:`ktxh.web.plan.actions` only.
+The catalog (forms, units of measure, indicators), the org-unit tree, the
+departments, the reporting rounds, the values with their versions and
+provenance, the audit trail of every change, the workflow (submissions and
+their events) and the record of every package loaded. A data package
+(``ktxh.io.datapackage``) is this store written out as files and read back
+(``ktxh.store.packages``).
+
+State changes go through :mod:`ktxh.store.actions` only. The audit trail is
+append-only (:class:`ValueChange`). People are named by their user name in
+the records: a record keeps who acted even when the
+account is not on this server (history loaded from a package): ``updated_by``
+and ``username``.
 
 Querysets of the scoped tables have ``restrict(user, action)`` (after NetBox):
-the rows a user may see or act on, from :mod:`ktxh.web.plan.permissions`.
+the rows a user may see or act on, from :mod:`ktxh.store.permissions`.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
     AnyUser = AbstractBaseUser | AnonymousUser
+
+USER_NAME = 150  # Django's user name length
 
 
 class Form(models.Model):
@@ -55,6 +64,10 @@ class MeasureUnit(models.Model):
     scale = models.CharField(max_length=40)  # a decimal, kept as text to stay exact
     base = models.CharField(max_length=50)
     share = models.BooleanField(default=False)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["order"]
 
     def __str__(self) -> str:
         return self.name
@@ -64,14 +77,14 @@ class Indicator(models.Model):
     """A row of a form. ``row`` keeps the whole catalog row (indicators.csv) so that
     the domain's :class:`ktxh.domain.catalog.Indicator` is rebuilt exactly."""
 
-    code = models.CharField(primary_key=True, max_length=20)
+    code = models.CharField(primary_key=True, max_length=64)
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="indicators")
     position = models.PositiveIntegerField()
     stt = models.CharField(max_length=20, blank=True)
     name = models.TextField()
     full_name = models.TextField(blank=True)
     kind = models.CharField(max_length=20)
-    parent_code = models.CharField(max_length=20, blank=True)
+    parent_code = models.CharField(max_length=64, blank=True)
     unit = models.CharField(max_length=50, blank=True)
     unit_printed = models.CharField(max_length=50, blank=True)
     direction = models.CharField(max_length=10, default="up")
@@ -98,7 +111,7 @@ class OrgUnitQuerySet(models.QuerySet["OrgUnit"]):
         return self.filter(Q(path=path) | Q(path__startswith=path + "/"))
 
     def restrict(self, user: AnyUser, action: str = "view") -> OrgUnitQuerySet:
-        from ktxh.web.plan.permissions import scope_of
+        from ktxh.store.permissions import scope_of
 
         scope = scope_of(user)
         if scope is None:
@@ -141,17 +154,27 @@ class OrgUnit(models.Model):
 
 
 class Plan(models.Model):
-    """The loaded dataset's metadata (one row): datapackage's ``ktxh`` object, the
-    narrative's claims and the declared check rules, as the dataset's rows."""
+    """The plan held by this store (one row): the package's head (``name``,
+    ``title``, licenses and the ``ktxh`` metadata), the narrative's claims and the
+    declared check rules, as the package's rows."""
 
     name = models.CharField(max_length=200)
-    meta = models.JSONField(default=dict)
+    head = models.JSONField(default=dict)
     claims = models.JSONField(default=list)
     rules = models.JSONField(default=list)
-    loaded_at = models.DateTimeField(auto_now=True)
+    loaded_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta = self.head.get("ktxh")
+        return dict(meta) if isinstance(meta, dict) else {}
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or self.name)
 
     @property
     def reference_year(self) -> int:
@@ -162,14 +185,39 @@ class Plan(models.Model):
         return str(self.meta.get("top_orgunit", ""))
 
 
-class Period(models.Model):
-    """A reporting round: the reference year Y and the date its forms are due."""
+class Department(models.Model):
+    """A department (phòng, ban) of the top unit and the forms it fills."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    due = models.DateField()
+    code = models.CharField(primary_key=True, max_length=64)
+    name = models.CharField(max_length=200)
+    forms = models.ManyToManyField(Form, blank=True, related_name="departments")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["order"]
 
     def __str__(self) -> str:
-        return f"Năm {self.year}"
+        return self.name
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", "Đang mở"
+    CLOSED = "closed", "Đã khóa"
+
+
+class Round(models.Model):
+    """A reporting round: reference year Y (the plan, first half and estimate of Y
+    and the plan of Y+1), the date its forms are due, and whether it is open."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    due = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+
+    class Meta:
+        ordering: ClassVar = ["year"]
+
+    def __str__(self) -> str:
+        return f"Kỳ báo cáo năm {self.year}"
 
 
 class Measure(models.TextChoices):
@@ -193,15 +241,16 @@ ENTERABLE_MEASURES = ("plan", "h1", "estimate", "actual")
 class Source(models.TextChoices):
     """Where a value (or a change of it) came from."""
 
+    SEED = "seed", "báo cáo gốc"
+    PACKAGE = "package", "gói dữ liệu"
+    IMPORT = "import", "nhập từ tệp Excel"
     WEB = "web", "nhập trên web"
     API = "api", "API"
-    IMPORT = "import", "nhập từ tệp Excel"
-    LOAD = "load", "nạp bộ dữ liệu"
 
 
 class ValueQuerySet(models.QuerySet["Value"]):
     def restrict(self, user: AnyUser, action: str = "view") -> ValueQuerySet:
-        from ktxh.web.plan.permissions import scope_of
+        from ktxh.store.permissions import scope_of
 
         scope = scope_of(user)
         if scope is None:
@@ -229,21 +278,14 @@ class Value(models.Model):
     measure = models.CharField(max_length=40, choices=Measure.choices)
     value = models.FloatField(null=True, blank=True)
     printed = models.CharField(max_length=60, blank=True)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.LOAD)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PACKAGE)
     source_ref = models.CharField(max_length=300, blank=True)
     seed_line = models.IntegerField(null=True, blank=True)
     confidence = models.CharField(max_length=20, blank=True)
     note = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.CharField(max_length=USER_NAME, blank=True)
 
     objects: ClassVar[ValueQuerySet] = ValueQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -270,7 +312,7 @@ class AuditError(RuntimeError):
 
 class ValueChangeQuerySet(models.QuerySet["ValueChange"]):
     def restrict(self, user: AnyUser, action: str = "view") -> ValueChangeQuerySet:
-        from ktxh.web.plan.permissions import scope_of
+        from ktxh.store.permissions import scope_of
 
         scope = scope_of(user)
         if scope is None:
@@ -285,8 +327,9 @@ class ValueChangeQuerySet(models.QuerySet["ValueChange"]):
 
 
 class ValueChange(models.Model):
-    """One change of one value: who, when, old -> new, from where. Append-only:
-    ``save`` refuses to update a stored row and ``delete`` refuses."""
+    """One change of one value: who, when, old -> new, from where (``source_ref``:
+    the file, sheet and cell of an import), in which batch (one import, one save).
+    Append-only: ``save`` refuses to update a stored row and ``delete`` refuses."""
 
     # Few indexes, since every save writes a row here: (value, version) and
     # (orgunit, at) serve the cell's and the unit's history.
@@ -306,17 +349,11 @@ class ValueChange(models.Model):
     new_value = models.FloatField(null=True, blank=True)
     new_printed = models.CharField(max_length=60, blank=True)
     version = models.PositiveIntegerField()  # the value's version after this change
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
-    at = models.DateTimeField(auto_now_add=True)
+    username = models.CharField(max_length=USER_NAME, blank=True)
+    at = models.DateTimeField()
     source = models.CharField(max_length=10, choices=Source.choices)
     source_ref = models.CharField(max_length=300, blank=True)
+    batch = models.CharField(max_length=40, blank=True)
 
     objects: ClassVar[ValueChangeQuerySet] = ValueChangeQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -353,7 +390,7 @@ LOCKING_STATUSES = (Status.SUBMITTED, Status.APPROVED)
 
 class SubmissionQuerySet(models.QuerySet["Submission"]):
     def restrict(self, user: AnyUser, action: str = "view") -> SubmissionQuerySet:
-        from ktxh.web.plan.permissions import scope_of
+        from ktxh.store.permissions import scope_of
 
         scope = scope_of(user)
         if scope is None:
@@ -363,18 +400,21 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
 
 class Submission(models.Model):
     """A form of one org unit for one reporting round (reference year Y: the
-    cells of year Y and the plan of Y+1), and where it stands."""
+    cells of year Y and the plan of Y+1), and where it stands. A form with no
+    row has not been submitted. ``note`` is the submitting unit's, ``opinion``
+    the reviewer's, each with its author."""
 
     orgunit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="submissions")
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="submissions")
     year = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    comment = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    note_by = models.CharField(max_length=USER_NAME, blank=True)
+    opinion = models.TextField(blank=True)
+    opinion_by = models.CharField(max_length=USER_NAME, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.CharField(max_length=USER_NAME, blank=True)
 
     objects: ClassVar[SubmissionQuerySet] = SubmissionQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -399,10 +439,8 @@ class SubmissionEvent(models.Model):
     action = models.CharField(max_length=12)
     status = models.CharField(max_length=12, choices=Status.choices)
     comment = models.TextField(blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
+    username = models.CharField(max_length=USER_NAME, blank=True)
+    at = models.DateTimeField()
 
     class Meta:
         ordering: ClassVar = ["-at", "-id"]
@@ -411,23 +449,42 @@ class SubmissionEvent(models.Model):
         return f"{self.submission_id} {self.action}"
 
 
+class LoadEvent(models.Model):
+    """A data package loaded into the store: when, by whom, which, how much."""
+
+    at = models.DateTimeField()
+    username = models.CharField(max_length=USER_NAME, blank=True)
+    package = models.CharField(max_length=200)
+    source = models.TextField(blank=True)  # the directory it was read from
+    checksum = models.CharField(max_length=64)  # SHA-256 of its files
+    counts = models.JSONField(default=dict)  # rows per resource
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.package} {self.at:%Y-%m-%d %H:%M}"
+
+
 class Role(models.TextChoices):
-    PLANNER = "planner", "Chuyên viên kế hoạch thành phố"
+    PLANNER = "planner", "Chuyên viên kế hoạch"
     DEPARTMENT = "department", "Cán bộ phòng chuyên môn"
     UNIT = "unit", "Cán bộ xã, phường"
 
 
 class Profile(models.Model):
     """What a user is in the workspace: a role, an org unit, and (for a
-    department) the forms of its sector."""
+    department officer) the department, whose forms they fill."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ktxh_profile"
     )
     role = models.CharField(max_length=12, choices=Role.choices)
     orgunit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(max_length=200, blank=True)  # "Phòng Kinh tế"
-    forms = models.ManyToManyField(Form, blank=True, related_name="+")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="officers"
+    )
+    title = models.CharField(max_length=200, blank=True)  # "UBND phường Đoàn Kết"
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.role}"

@@ -17,8 +17,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from ktxh.web.plan.actions import CellWrite, WriteRefused, write_values
-from ktxh.web.plan.models import Plan, Source, Value, ValueChange
+from ktxh.store.actions import CellWrite, WriteRefused, write_values
+from ktxh.store.models import Plan, Source, Value, ValueChange
 from tests.web.conftest import user
 
 pytestmark = pytest.mark.skipif(

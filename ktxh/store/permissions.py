@@ -4,8 +4,8 @@ Three roles (``Profile.role``):
 
 * city planner (``planner``): every form of every unit in the subtree of their
   org unit (the city); enters, submits, reviews (approves, returns, reopens);
-* department officer (``department``): the forms of their sector
-  (``Profile.forms``), every unit of the city; enters and submits, does not review;
+* department officer (``department``): the forms of their department
+  (``Profile.department``), every unit of the city; enters and submits, does not review;
 * unit officer (``unit``): their own ward or commune, the forms that have a
   unit breakdown; enters and submits.
 
@@ -19,18 +19,16 @@ module's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q
-from django.http import Http404, HttpRequest
+from django.db.models import Q
 
-from ktxh.web.plan.lookup import lookup
-from ktxh.web.plan.models import OrgUnit, Profile, Role
+from ktxh.store.lookup import lookup
+from ktxh.store.models import OrgUnit, Profile, Role
 
 if TYPE_CHECKING:
-    from ktxh.web.plan.models import AnyUser
+    from ktxh.store.models import AnyUser
 
 ACTIONS = ("view", "edit", "submit", "review")
 
@@ -80,7 +78,7 @@ def scope_of(user: AnyUser) -> Scope | None:
         return cached
     rows = list(
         Profile.objects.filter(user_id=user.pk).values_list(
-            "role", "orgunit_id", "orgunit__path", "title", "forms__number"
+            "role", "orgunit_id", "orgunit__path", "title", "department__forms__number"
         )
     )
     if not rows:
@@ -124,28 +122,6 @@ def require(user: AnyUser, action: str, orgunit: OrgUnit, form: int | None = Non
     scope = scope_of(user)
     assert scope is not None
     return scope
-
-
-M = TypeVar("M", bound=Model)
-NAMES = {"OrgUnit": "đơn vị", "Form": "biểu", "Indicator": "chỉ tiêu"}
-
-
-def get_or_404(model: type[M], **lookup: object) -> M:
-    """The object, or Http404 with a Vietnamese message ("Không có đơn vị «x»")."""
-    found = model._default_manager.filter(**lookup).first()
-    if found is None:
-        what = NAMES.get(model.__name__, "dữ liệu")
-        key = ", ".join(str(v) for v in lookup.values())
-        raise Http404(f"Không có {what} «{key}»")
-    return found
-
-
-def acting_user(request: HttpRequest) -> User:
-    """The logged-in user who acts, for the actions (PermissionDenied otherwise)."""
-    user = request.user
-    if not isinstance(user, User) or not user.is_authenticated:
-        raise PermissionDenied("Cần đăng nhập")
-    return user
 
 
 def require_city(user: AnyUser) -> Scope:

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from ktxh.web.plan.models import Form, Indicator, OrgUnit, Plan
+from ktxh.store.models import Form, Indicator, OrgUnit, Plan
 
 
 @dataclass(frozen=True, slots=True)

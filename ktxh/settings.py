@@ -1,10 +1,13 @@
-"""Django settings of the ktxh web workspace.
+"""Django settings of ktxh: the store (``ktxh.store``) and the web workspace.
 
+The command line and the web use this one module, hence one database.
 Configuration comes from the environment (a twelve-factor style, no file to
-edit): ``DATABASE_URL`` (PostgreSQL, ``postgresql://user@host:port/name``;
-SQLite in ``var/ktxh.sqlite3`` when unset), ``KTXH_SECRET_KEY``,
-``KTXH_DEBUG`` (1 to turn on), ``KTXH_ALLOWED_HOSTS`` (comma separated),
-``KTXH_UPLOAD_DIR`` (where uploads wait for confirmation).
+edit): ``DATABASE_URL`` (PostgreSQL, ``postgresql://user@host:port/name``),
+else ``KTXH_DATABASE`` (the path of a SQLite file), else the SQLite file
+``ktxh.sqlite3`` in the user's data directory (``~/.local/share/ktxh`` on
+Linux: :func:`default_database`); ``KTXH_SECRET_KEY``, ``KTXH_DEBUG`` (1 to
+turn on), ``KTXH_ALLOWED_HOSTS`` (comma separated), ``KTXH_UPLOAD_DIR``
+(where uploads wait for confirmation).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-ROOT = Path(__file__).resolve().parents[2]
-BASE_DIR = ROOT
+from platformdirs import user_data_path
+
+BASE_DIR = Path(__file__).resolve().parent
 
 DEBUG = os.environ.get("KTXH_DEBUG", "") == "1"
 # The demo key is public: set KTXH_SECRET_KEY on any server that is not a demo.
@@ -33,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ktxh.store",
     "ktxh.web.plan",
 ]
 
@@ -84,7 +89,15 @@ def database_from_url(url: str) -> dict[str, Any]:
     }
 
 
-SQLITE_PATH = Path(os.environ.get("KTXH_SQLITE", ROOT / "var" / "ktxh.sqlite3"))
+def default_database() -> Path:
+    """Where the SQLite store lives when nothing says otherwise."""
+    configured = os.environ.get("KTXH_DATABASE")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return user_data_path("ktxh", appauthor=False) / "ktxh.sqlite3"
+
+
+SQLITE_PATH = default_database()
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": database_from_url(os.environ["DATABASE_URL"])}
@@ -92,7 +105,6 @@ if os.environ.get("DATABASE_URL"):
         name = DATABASES["default"]["NAME"]
         DATABASES["default"]["TEST"] = {"NAME": f"test_{name}_{os.environ['KTXH_TEST_RUN']}"}
 else:
-    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",

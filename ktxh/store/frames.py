@@ -1,9 +1,11 @@
-"""The database as a ktxh :class:`~ktxh.io.dataset.Dataset`: the one place where
-the web hands its values to the domain (checks, consolidation, publishing).
+"""The store as a :class:`~ktxh.domain.dataset.Dataset`: the one place where the
+database hands its plan to the domain (checks, consolidation, publishing), for
+the web and the command line alike.
 
-The catalog, the tree, the claims and the declared rules change only when a
-dataset is loaded, so they are built once per process and per load; the values
-are read afresh each time (a city is a few thousand rows).
+The catalog, the tree, the claims, the declared rules and the departments
+change only when a package is loaded, so they are built once per process and
+per load (the plan's ``loaded_at`` is the stamp); the values are read afresh
+each time.
 """
 
 from __future__ import annotations
@@ -12,38 +14,42 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import polars as pl
 
 from ktxh.domain.catalog import Catalog, Form, Unit
 from ktxh.domain.checks import DeclaredRule
+from ktxh.domain.dataset import Dataset
+from ktxh.domain.importing import Department
 from ktxh.domain.narrative import Claim
 from ktxh.domain.orgunits import OrgTree
 from ktxh.domain.orgunits import OrgUnit as DomainOrgUnit
 from ktxh.domain.values import SCHEMA, ValueTable
-from ktxh.io.dataset import Dataset, claim_from_row, indicator_from_row, rule_from_row
-from ktxh.web.plan import models
+from ktxh.io.datapackage import claim_from_row, indicator_from_row, rule_from_row
+from ktxh.store import models
 
 
 class NoPlan(LookupError):
-    """No dataset has been loaded into the database."""
+    """No package has been loaded into the store."""
 
     def __init__(self) -> None:
         super().__init__(
-            "Chưa có bộ dữ liệu nào trong cơ sở dữ liệu: chạy «python -m ktxh.web.manage ktxh_load»"
+            "Kho số liệu chưa có kế hoạch nào: nạp một gói dữ liệu bằng «ktxh load THƯ_MỤC» "
+            "(hoặc «ktxh demo» để nạp bộ dữ liệu mẫu Lai Châu)"
         )
 
 
 @dataclass(frozen=True)
 class Static:
-    """What changes only with a load: catalog, tree, claims, declared rules."""
+    """What changes only with a load: catalog, tree, claims, rules, departments."""
 
     stamp: tuple[int, datetime]
     catalog: Catalog
     tree: OrgTree
     claims: list[Claim]
     rules: list[DeclaredRule]
+    departments: list[Department]
+    unplaced: dict[str, str]
 
 
 _lock = threading.Lock()
@@ -72,10 +78,9 @@ def static_parts(plan: models.Plan) -> Static:
             u.name: Unit(u.name, u.dimension, Decimal(u.scale), u.base, u.share)
             for u in models.MeasureUnit.objects.all()
         }
-        indicators = {
-            i.code: indicator_from_row(i.row, f"chỉ tiêu {i.code}")
-            for i in models.Indicator.objects.all()
-        }
+        rows = [i.row for i in models.Indicator.objects.all()]
+        indicators = {r["code"]: indicator_from_row(r, f"chỉ tiêu {r['code']}") for r in rows}
+        unplaced = {r["code"]: r["unplaced"] for r in rows if r.get("unplaced")}
         catalog = Catalog(forms, indicators, units)
         tree = OrgTree(
             [
@@ -85,14 +90,23 @@ def static_parts(plan: models.Plan) -> Static:
         )
         claims = [claim_from_row(r) for r in plan.claims]
         rules = [rule_from_row(r, f"quy tắc {r.get('id', '')}", indicators) for r in plan.rules]
-        _static = Static(stamp, catalog, tree, claims, rules)
+        forms_of: dict[str, list[int]] = {}
+        for code, form in models.Department.forms.through.objects.values_list(
+            "department_id", "form_id"
+        ):
+            forms_of.setdefault(code, []).append(form)
+        departments = [
+            Department(d.code, d.name, tuple(sorted(forms_of.get(d.code, []))))
+            for d in models.Department.objects.all()
+        ]
+        _static = Static(stamp, catalog, tree, claims, rules, departments, unplaced)
         return _static
 
 
 def value_frame() -> pl.DataFrame:
     """Every stored value as a value frame (ktxh.domain.values.SCHEMA); cleared
-    cells are left out. Provenance: "seed" for a line of the source report,
-    "file" for a dataset or an imported workbook, "user" for what was typed."""
+    cells are left out. ``source`` and ``source_ref`` are the store's: "seed" with
+    "line N", "import" with "file!sheet!cell", "web", "api", "package"."""
     rows = (
         models.Value.objects.exclude(value__isnull=True, printed="")
         .values_list(
@@ -108,42 +122,23 @@ def value_frame() -> pl.DataFrame:
             "confidence",
             "note",
         )
-        .iterator(chunk_size=5000)
+        .iterator(chunk_size=20000)
     )
-    cols: dict[str, list[object]] = {c: [] for c in SCHEMA}
-    for ind, org, year, measure, value, printed, source, ref, seed_line, conf, note in rows:
-        cols["indicator"].append(ind)
-        cols["orgunit"].append(org)
-        cols["year"].append(year)
-        cols["measure"].append(measure)
-        cols["value"].append(value)
-        cols["printed"].append(printed)
-        if source == models.Source.LOAD:
-            cols["source"].append("seed" if seed_line is not None else "file")
-            cols["source_ref"].append(f"line {seed_line}" if seed_line is not None else ref)
-        elif source == models.Source.IMPORT:
-            cols["source"].append("file")
-            cols["source_ref"].append(ref)
-        else:
-            cols["source"].append("user")
-            cols["source_ref"].append(ref)
-        cols["seed_line"].append(seed_line)
-        cols["confidence"].append(conf)
-        cols["note"].append(note)
-    return pl.DataFrame(cols, schema=SCHEMA)
+    return pl.DataFrame(list(rows), schema=SCHEMA, orient="row")
 
 
-def dataset_from_db() -> Dataset:
-    """The loaded plan with the database's current values."""
+def dataset_from_store() -> Dataset:
+    """The plan in the store, with its current values."""
     plan = current_plan()
     parts = static_parts(plan)
     return Dataset(
-        Path(plan.name),
-        dict(plan.meta),
+        plan.name,
+        plan.meta,
         parts.catalog,
         parts.tree,
         ValueTable(value_frame()),
         list(parts.claims),
-        {},
+        dict(parts.unplaced),
         list(parts.rules),
+        list(parts.departments),
     )

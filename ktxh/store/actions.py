@@ -1,8 +1,9 @@
-"""Every change of the workspace's state, one function each (after Zulip's actions).
+"""Every change of the store's state, one function each (after Zulip's actions).
 
 Each function takes the acting user, checks the permission, runs in one
-transaction and writes the audit record; views and the API only parse the
-request, call one of these and render what comes back.
+transaction and writes the audit record; the web's views, the API and the
+command line only parse what they were given, call one of these and show what
+comes back.
 
 :func:`write_values` is the only way a value changes. It is all-or-nothing
 (a batch is written whole or not at all) and refuses, cell by cell with a
@@ -10,31 +11,37 @@ Vietnamese reason, what it cannot write: a cell outside the user's scope, a
 heading row, a number that is not one ("4.70"), a cell locked by the
 workflow, and a cell changed since the writer read it (optimistic
 concurrency: each write names the version it saw; 0 for an empty cell). The
-Excel import calls it with ``source=Source.IMPORT`` and each cell's
-``source_ref`` ("phu-luc.xlsx!Biểu 2!F12").
+Excel import (:mod:`ktxh.store.imports`, from the web or the command line)
+calls it with ``source=Source.IMPORT`` and each cell's ``source_ref``
+("phu-luc.xlsx!Biểu 2!F12").
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ktxh.domain.importing import Lock
 from ktxh.domain.numbers import NumberError, format_number, parse_number
-from ktxh.web.plan.lookup import IndicatorInfo, lookup
-from ktxh.web.plan.models import (
+from ktxh.store.lookup import IndicatorInfo, lookup
+from ktxh.store.models import (
     ENTERABLE_MEASURES,
     LOCKING_STATUSES,
     Form,
     OrgUnit,
     Plan,
+    Round,
+    RoundStatus,
     Source,
     Status,
     Submission,
@@ -42,7 +49,8 @@ from ktxh.web.plan.models import (
     Value,
     ValueChange,
 )
-from ktxh.web.plan.permissions import require, scope_of
+from ktxh.store.permissions import require, scope_of
+from ktxh.store.sql import KEYS_PER_QUERY, db_datetime, where_keys
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -51,7 +59,6 @@ Key = tuple[str, str, int, str]
 VALUE_TABLE = Value._meta.db_table
 CHANGE_TABLE = ValueChange._meta.db_table
 SUBMISSION_TABLE = Submission._meta.db_table
-KEYS_PER_QUERY = 200  # keys in one "(a AND b) OR ..." condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,7 @@ class WriteRefused(Exception):
 class Written:
     values: list[Value] = field(default_factory=list)
     changed: int = 0  # cells whose value changed (a write of the same value changes nothing)
+    batch: str = ""  # the id the audit records of this write share
 
 
 def display(value: float | None, printed: str, decimals: int = 0) -> str:
@@ -146,7 +154,7 @@ def value_record(v: Value) -> dict[str, Any]:
         "source": v.source,
         "source_ref": v.source_ref,
         "updated_at": v.updated_at.isoformat() if v.updated_at else None,
-        "updated_by": v.updated_by.get_username() if v.updated_by else None,
+        "updated_by": v.updated_by or None,
     }
 
 
@@ -170,58 +178,68 @@ def periods_of(year: int, measure: str) -> tuple[int, ...]:
     return (year, year - 1) if measure == "plan" else (year,)
 
 
-@dataclass(frozen=True, slots=True)
-class Lock:
-    """A submission that locks cells: its org unit, form, round and status."""
-
-    orgunit: str
-    form: int
-    year: int
-    status: str
+Locks = dict[tuple[str | None, int | None, int], Lock]
+"""The locks of some cells: (org unit, form, round) -> lock; (None, None, round) for a
+closed round."""
 
 
-def locking_submissions(
-    cells: Iterable[tuple[str, int, int, str]], for_update: bool = False
-) -> dict[tuple[str, int, int], Lock]:
-    """The submissions (org unit, form, round) that lock any of ``cells``
-    (org unit, form, year, measure); ``for_update`` holds them until the
-    transaction ends (so that nobody approves a form while it is being written)."""
+def locks_for(cells: Iterable[tuple[str, int, int, str]], for_update: bool = False) -> Locks:
+    """What locks any of ``cells`` (org unit, form, year, measure): a submission that
+    is submitted or approved for one of the cell's rounds, or a closed round.
+    ``for_update`` holds the submissions until the transaction ends (so that nobody
+    approves a form while it is being written)."""
     wanted = sorted({(org, form, p) for org, form, year, m in cells for p in periods_of(year, m)})
     if not wanted:
         return {}
     suffix = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
-    out: dict[tuple[str, int, int], Lock] = {}
+    out: Locks = {}
     with connection.cursor() as cursor:
         for start in range(0, len(wanted), KEYS_PER_QUERY):
-            where, params = _where(
+            where, params = where_keys(
                 wanted[start : start + KEYS_PER_QUERY], "orgunit_id form_id year"
             )
             cursor.execute(
-                f"SELECT orgunit_id, form_id, year, status FROM {SUBMISSION_TABLE} "
-                f"WHERE status IN (%s, %s) AND ({where}){suffix}",
+                f"SELECT orgunit_id, form_id, year, status, updated_by, updated_at "
+                f"FROM {SUBMISSION_TABLE} WHERE status IN (%s, %s) AND ({where}){suffix}",
                 [*LOCKING_STATUSES, *params],
             )
-            out.update(
-                ((r[0], r[1], r[2]), Lock(r[0], r[1], r[2], r[3])) for r in cursor.fetchall()
-            )
+            for org, form, year, status, by, at in cursor.fetchall():
+                approved = status == Status.APPROVED
+                when = db_datetime(at)
+                out[(org, form, year)] = Lock(
+                    year=year,
+                    orgunit=org,
+                    form=form,
+                    approved_by=by if approved else "",
+                    approved_at=f"{timezone.localtime(when):%d/%m/%Y}" if approved and when else "",
+                    note=f"Biểu số {form}, kỳ báo cáo năm {year}",
+                    state="đã được duyệt" if approved else "đã nộp, đang chờ duyệt",
+                )
+    for year in {p for _, _, p in wanted} & closed_rounds():
+        out[(None, None, year)] = Lock(year=year, note=f"kỳ báo cáo năm {year}", state="đã khóa sổ")
     return out
 
 
-def lock_of(
-    locks: dict[tuple[str, int, int], Lock], org: str, form: int, year: int, measure: str
-) -> Lock | None:
+def lock_of(locks: Locks, org: str, form: int, year: int, measure: str) -> Lock | None:
+    """The lock over one cell, if any."""
     for p in periods_of(year, measure):
-        s = locks.get((org, form, p))
-        if s is not None:
-            return s
+        found = locks.get((org, form, p)) or locks.get((None, None, p))
+        if found is not None:
+            return found
     return None
 
 
-def lock_message(s: Lock) -> str:
-    state = "đã được duyệt" if s.status == Status.APPROVED else "đã nộp, đang chờ duyệt"
+def closed_rounds() -> frozenset[int]:
+    """The years of the rounds that are closed (read-only)."""
+    return frozenset(Round.objects.filter(status=RoundStatus.CLOSED).values_list("year", flat=True))
+
+
+def lock_message(lock: Lock) -> str:
+    if lock.form is None:
+        return f"Kỳ báo cáo năm {lock.year} đã khóa sổ: số liệu không sửa được"
     return (
-        f"Biểu số {s.form} của đơn vị này cho kỳ năm {s.year} {state}: số liệu bị khóa "
-        "cho đến khi thành phố trả lại hoặc mở lại"
+        f"Biểu số {lock.form} của đơn vị này cho kỳ năm {lock.year} {lock.state}: số liệu "
+        "bị khóa cho đến khi thành phố trả lại hoặc mở lại"
     )
 
 
@@ -269,19 +287,27 @@ def _validate(
     return problems, parsed, index.indicators
 
 
+def new_batch(now: datetime | None = None) -> str:
+    """An id for the changes of one save or one import: time and a random tail."""
+    now = timezone.localtime(now or timezone.now())
+    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
 def write_values(
     actor: User,
     writes: Sequence[CellWrite],
     *,
     source: Source = Source.WEB,
     source_ref: str = "",
+    batch: str = "",
 ) -> Written:
     """Write a batch of cells, all or nothing; raise :class:`WriteRefused`.
 
     Each landed change of a value bumps its version and adds one
     :class:`ValueChange` (who, when, old -> new, ``source``, the write's
-    ``source_ref`` or else the batch's). Writing a cell's current value again
-    changes nothing and records nothing.
+    ``source_ref`` or else the batch's, and the ``batch`` id shared by every
+    change of this call). Writing a cell's current value again changes nothing
+    and records nothing.
     """
     if not writes:
         return Written()
@@ -291,7 +317,9 @@ def write_values(
     existing = _existing(writes)
     try:
         with serialized_writes(), transaction.atomic():
-            return _write(actor, writes, parsed, inds, existing, source, source_ref)
+            return _write(
+                actor, writes, parsed, inds, existing, source, source_ref, batch or new_batch()
+            )
     except WriteRefused as refused:
         # report the newest value of each conflicting cell, read after the rollback
         conflicts = [p for p in refused.problems if p.reason == "conflict"]
@@ -301,7 +329,7 @@ def write_values(
                 CellProblem(
                     p.write,
                     p.reason,
-                    _conflict_message(p.write, current.get(p.write.key)),
+                    _conflict_message(p.write, current.get(p.write.key), parsed[p.write.key]),
                     current.get(p.write.key),
                 )
                 if p.reason == "conflict"
@@ -318,27 +346,46 @@ def _current(keys: set[Key]) -> dict[Key, Value]:
         q = Q()
         for ind, org, year, measure in ordered[start : start + KEYS_PER_QUERY]:
             q |= Q(indicator_id=ind, orgunit_id=org, year=year, measure=measure)
-        for v in Value.objects.filter(q).select_related("updated_by"):
+        for v in Value.objects.filter(q):
             out[(v.indicator_id, v.orgunit_id, v.year, v.measure)] = v
     return out
 
 
-def _conflict_message(w: CellWrite, cur: Value | None) -> str:
+MEASURE_WORDS = {
+    "plan": "kế hoạch",
+    "h1": "TH 6 tháng",
+    "estimate": "ước TH cả năm",
+    "actual": "TH cả năm",
+}
+
+
+def cell_words(w: CellWrite) -> str:
+    """A cell for people: "B02.009 «Tổng diện tích ...», phường Đoàn Kết, kế hoạch 2023"."""
+    index = lookup()
+    ind, org = index.indicators.get(w.indicator), index.orgunits.get(w.orgunit)
+    name = f"{w.indicator} «{ind.name}»" if ind else w.indicator
+    unit = org.full_name if org else w.orgunit
+    return f"{name}, {unit}, {MEASURE_WORDS.get(w.measure, w.measure)} {w.year}"
+
+
+def _conflict_message(w: CellWrite, cur: Value | None, mine: tuple[float | None, str]) -> str:
+    wanted = display(*mine) or "(trống)"
     if cur is None:
-        return f"{w.indicator}: ô đã bị xóa bởi người khác trong lúc bạn sửa"
-    who = cur.updated_by.get_username() if cur.updated_by else "hệ thống"
-    when = timezone.localtime(cur.updated_at).strftime("%H:%M:%S ngày %d/%m/%Y")
+        return (
+            f"{cell_words(w)}: ô đã bị người khác xóa trong lúc bạn sửa; giá trị của bạn "
+            f"({wanted}) chưa được lưu"
+        )
+    who = cur.updated_by or "hệ thống"
+    when = (
+        timezone.localtime(cur.updated_at).strftime(" lúc %H:%M:%S ngày %d/%m/%Y")
+        if cur.updated_at
+        else ""
+    )
     shown = display(cur.value, cur.printed) or "(trống)"
     return (
-        f"{w.indicator}: {who} đã sửa ô này thành {shown} lúc {when} (phiên bản {cur.version}); "
-        "giá trị của bạn chưa được lưu, hãy xem lại và nhập lại nếu cần"
+        f"{cell_words(w)}: {who} đã sửa ô này thành {shown}{when} (phiên bản {cur.version}); "
+        f"giá trị của bạn ({wanted}) chưa được lưu, hãy xem lại và nhập lại nếu cần"
     )
-
-
-def _where(keys: Sequence[tuple[Any, ...]], columns: str) -> tuple[str, list[Any]]:
-    """``(a=%s AND b=%s) OR ...`` for a few keys, and its parameters."""
-    one = "(" + " AND ".join(f"{c} = %s" for c in columns.split()) + ")"
-    return " OR ".join([one] * len(keys)), [x for k in keys for x in k]
 
 
 def _existing(writes: Sequence[CellWrite]) -> dict[Key, Value]:
@@ -352,12 +399,12 @@ def _existing(writes: Sequence[CellWrite]) -> dict[Key, Value]:
         # in chunks: SQLite refuses an expression deeper than 1000 (an Excel import
         # writes thousands of cells at once)
         for start in range(0, len(keys), KEYS_PER_QUERY):
-            where, params = _where(
+            where, params = where_keys(
                 keys[start : start + KEYS_PER_QUERY], "indicator_id orgunit_id year measure"
             )
             cursor.execute(
                 "SELECT id, indicator_id, orgunit_id, year, measure, value, printed, version, "
-                f"source, source_ref FROM {VALUE_TABLE} WHERE {where}",
+                f"source, source_ref, updated_at, updated_by FROM {VALUE_TABLE} WHERE {where}",
                 params,
             )
             rows.extend(cursor.fetchall())
@@ -373,6 +420,8 @@ def _existing(writes: Sequence[CellWrite]) -> dict[Key, Value]:
                 version=row[7],
                 source=row[8],
                 source_ref=row[9],
+                updated_at=db_datetime(row[10]),
+                updated_by=row[11],
             )
             existing[(v.indicator_id, v.orgunit_id, v.year, v.measure)] = v
     return existing
@@ -386,26 +435,28 @@ def _write(
     existing: dict[Key, Value],
     source: Source,
     source_ref: str,
+    batch: str,
 ) -> Written:
     """The transaction of :func:`write_values`. This is the hot path of data entry,
     so it speaks SQL (the same on SQLite and PostgreSQL) rather than building
     ORM queries: three statements for a cell that changes (the lock check, the
     update guarded by the version, the audit record)."""
-    locks = locking_submissions(
+    locks = locks_for(
         ((w.orgunit, inds[w.indicator].form, w.year, w.measure) for w in writes),
         for_update=True,
     )
     problems: list[CellProblem] = []
     for w in writes:
-        s = lock_of(locks, w.orgunit, inds[w.indicator].form, w.year, w.measure)
-        if s is not None:
-            problems.append(CellProblem(w, "locked", lock_message(s)))
+        lock = lock_of(locks, w.orgunit, inds[w.indicator].form, w.year, w.measure)
+        if lock is not None:
+            problems.append(CellProblem(w, "locked", lock_message(lock)))
     if problems:
         raise WriteRefused(problems)
 
     now = timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
-    out = Written()
+    who = actor.get_username()
+    out = Written(batch=batch)
     changes: list[tuple[Any, ...]] = []
     for w in writes:
         new_value, new_printed = parsed[w.key]
@@ -427,7 +478,8 @@ def _write(
                         source=source,
                         source_ref=ref,
                         version=1,
-                        updated_by=actor,
+                        updated_at=now,
+                        updated_by=who,
                     )
             except IntegrityError:  # another writer created the cell first
                 problems.append(CellProblem(w, "conflict", ""))
@@ -435,15 +487,15 @@ def _write(
             old_value, old_printed = None, ""
         else:
             if cur.value == new_value and cur.printed == new_printed:
-                out.values.append(Value.objects.select_related("updated_by").get(pk=cur.pk))
+                out.values.append(cur)
                 continue
             old_value, old_printed = cur.value, cur.printed
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {VALUE_TABLE} SET value = %s, printed = %s, source = %s, "
                     "source_ref = %s, version = version + 1, updated_at = %s, "
-                    "updated_by_id = %s WHERE id = %s AND version = %s",
-                    [new_value, new_printed, source.value, ref, at, actor.pk, cur.pk, cur.version],
+                    "updated_by = %s WHERE id = %s AND version = %s",
+                    [new_value, new_printed, source.value, ref, at, who, cur.pk, cur.version],
                 )
                 landed = cursor.rowcount == 1
             if not landed:
@@ -456,7 +508,7 @@ def _write(
                 ref,
             )
             cur.version += 1
-            cur.updated_at, cur.updated_by = now, actor
+            cur.updated_at, cur.updated_by = now, who
         changes.append(
             (
                 cur.pk,
@@ -469,10 +521,11 @@ def _write(
                 new_value,
                 new_printed,
                 cur.version,
-                actor.pk,
+                who,
                 at,
                 source.value,
                 ref,
+                batch,
             )
         )
         out.values.append(cur)
@@ -482,9 +535,9 @@ def _write(
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {CHANGE_TABLE} (value_id, indicator_id, orgunit_id, year, "
-                "measure, old_value, old_printed, new_value, new_printed, version, user_id, "
-                "at, source, source_ref) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                "%s, %s, %s)",
+                "measure, old_value, old_printed, new_value, new_printed, version, username, "
+                "at, source, source_ref, batch) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                "%s, %s, %s, %s, %s, %s)",
                 changes,
             )
     out.changed = len(changes)
@@ -543,6 +596,30 @@ def expected(orgunit: OrgUnit, form: Form, top: str) -> bool:
     return orgunit.code == top or (form.has_unit_breakdown and orgunit.parent_id is not None)
 
 
+def expected_submissions(user: User, year: int) -> list[Submission]:
+    """Every form the user sees that is expected in round ``year``: as stored, or
+    (when nothing was submitted yet) an unsaved one in "Chưa nộp"."""
+    scope = scope_of(user)
+    plan = Plan.objects.first()
+    if scope is None or plan is None:
+        return []
+    stored = {
+        (s.orgunit_id, s.form_id): s
+        for s in Submission.objects.restrict(user, "view")
+        .filter(year=year)
+        .select_related("orgunit", "form")
+    }
+    forms = list(Form.objects.all())
+    out = []
+    for org in OrgUnit.objects.restrict(user, "view").order_by("order"):
+        for form in forms:
+            if expected(org, form, plan.top_orgunit) and scope.reaches(org, form.number):
+                sub = stored.get((org.code, form.number))
+                out.append(sub or Submission(orgunit=org, form=form, year=year))
+    out.sort(key=lambda s: (s.form_id, s.orgunit.order))
+    return out
+
+
 def transition(
     actor: User,
     orgunit: OrgUnit,
@@ -551,7 +628,9 @@ def transition(
     action: str,
     comment: str = "",
 ) -> Submission:
-    """Submit, approve, return (with a comment) or reopen a form of a unit for a round."""
+    """Submit (with the unit's note), approve, return (with the reviewer's reason) or
+    reopen a form of a unit for a round. A submitter's comment is the submission's
+    ``note``; a reviewer's is its ``opinion``: each is kept with its author."""
     if action not in TRANSITIONS:
         raise WorkflowError(f"Thao tác «{action}» không hợp lệ")
     sources, target, permission = TRANSITIONS[action]
@@ -559,9 +638,13 @@ def transition(
     plan = Plan.objects.first()
     if plan is None or not expected(orgunit, form, plan.top_orgunit):
         raise WorkflowError(f"{orgunit.full_name} không nộp {form.label}")
+    if not Round.objects.filter(year=year).exists():
+        raise WorkflowError(f"Không có kỳ báo cáo năm {year}")
     comment = comment.strip()
     if action == "return" and not comment:
         raise WorkflowError("Khi trả lại biểu, hãy ghi rõ lý do để đơn vị sửa")
+    who = actor.get_username()
+    now = timezone.now()
     with transaction.atomic():
         sub, _ = Submission.objects.select_for_update().get_or_create(
             orgunit=orgunit, form=form, year=year
@@ -572,12 +655,14 @@ def transition(
                 f"«{sub.get_status_display()}»: không thể {ACTION_LABELS[action].lower()}"
             )
         sub.status = target
-        sub.comment = comment
-        sub.updated_by = actor
         if action == "submit":
-            sub.submitted_at = timezone.now()
+            sub.note, sub.note_by = comment, who
+            sub.submitted_at = now
+        else:  # a review: its opinion replaces the last one (empty when none is given)
+            sub.opinion, sub.opinion_by = comment, who if comment else ""
+        sub.updated_at, sub.updated_by = now, who
         sub.save()
         SubmissionEvent.objects.create(
-            submission=sub, action=action, status=target, comment=comment, user=actor
+            submission=sub, action=action, status=target, comment=comment, username=who, at=now
         )
     return sub

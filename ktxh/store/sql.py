@@ -1,0 +1,85 @@
+"""Plain SQL that the store's hot and bulk paths share, the same on SQLite and
+PostgreSQL: key conditions, timestamps as raw queries return them, bulk
+inserts (``COPY`` on PostgreSQL) and the reset of id sequences after them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+from django.core.management.color import no_style
+from django.db import connection
+from django.db.models import Model
+
+KEYS_PER_QUERY = 200  # keys in one "(a AND b) OR ..." condition (SQLite's depth limit)
+ROWS_PER_BATCH = 50_000  # rows handed to executemany at once on SQLite
+
+
+def where_keys(keys: Sequence[tuple[Any, ...]], columns: str) -> tuple[str, list[Any]]:
+    """``(a=%s AND b=%s) OR ...`` for a few keys, and its parameters."""
+    one = "(" + " AND ".join(f"{c} = %s" for c in columns.split()) + ")"
+    return " OR ".join([one] * len(keys)), [x for k in keys for x in k]
+
+
+def db_datetime(raw: object) -> datetime | None:
+    """A timestamp as a raw query returns it (SQLite gives UTC text), made aware."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(raw))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def binary_order(*columns: str) -> str:
+    """``ORDER BY`` on text columns by their bytes, whatever the server's collation,
+    so that a dump is the same file on SQLite and on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return ", ".join(f'{c} COLLATE "C"' for c in columns)
+    return ", ".join(columns)
+
+
+def table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def insert_frame(model: type[Model], frame: pl.DataFrame) -> int:
+    """Insert every row of ``frame`` (its columns named as the table's) into the
+    model's table: ``COPY`` on PostgreSQL, batched ``executemany`` elsewhere.
+    Datetime columns are aware ``pl.Datetime`` in UTC."""
+    if frame.is_empty():
+        return 0
+    columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buf = io.BytesIO()
+            frame.write_csv(buf, include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z")
+            with cursor.cursor.copy(
+                f"COPY {table(model)} ({columns}) FROM STDIN WITH (FORMAT csv)"
+            ) as copy:
+                copy.write(buf.getvalue())
+        else:
+            marks = ", ".join(["%s"] * frame.width)
+            sql = f"INSERT INTO {table(model)} ({columns}) VALUES ({marks})"
+            adapt = connection.ops.adapt_datetimefield_value
+            stamps = [n for n, dt in enumerate(frame.dtypes) if isinstance(dt, pl.Datetime)]
+            for chunk in frame.iter_slices(ROWS_PER_BATCH):
+                rows = chunk.rows()
+                if stamps:
+                    rows = [
+                        tuple(adapt(v) if n in stamps else v for n, v in enumerate(r)) for r in rows
+                    ]
+                cursor.executemany(sql, rows)
+    return frame.height
+
+
+def reset_sequences(*models: type[Model]) -> None:
+    """After rows were inserted with ids of our own, the next id follows them."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+    if statements:
+        with connection.cursor() as cursor:
+            for s in statements:
+                cursor.execute(s)

@@ -1,0 +1,31 @@
+"""Small helpers of the web layer: an object or a Vietnamese 404, the acting user."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import Http404, HttpRequest
+
+M = TypeVar("M", bound=Model)
+NAMES = {"OrgUnit": "đơn vị", "Form": "biểu", "Indicator": "chỉ tiêu"}
+
+
+def get_or_404(model: type[M], **lookup: object) -> M:
+    """The object, or Http404 with a Vietnamese message ("Không có đơn vị «x»")."""
+    found = model._default_manager.filter(**lookup).first()
+    if found is None:
+        what = NAMES.get(model.__name__, "dữ liệu")
+        key = ", ".join(str(v) for v in lookup.values())
+        raise Http404(f"Không có {what} «{key}»")
+    return found
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in user who acts, for the actions (PermissionDenied otherwise)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("Cần đăng nhập")
+    return user
