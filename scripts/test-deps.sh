@@ -9,11 +9,14 @@
 # - poppler-utils: pdftoppm renders the PDF pages to PNG for a person to look at.
 # - chromium: Debian's browser, driven by Playwright in tests/web/test_browser.py
 #   (never `playwright install`: it downloads a browser build).
-# - postgresql: the second run of the web tests (DATABASE_URL, make test), on
-#   127.0.0.1:5432 with trust authentication as on the project's machines.
+# - postgresql: the second run of the store's and the web's tests (DATABASE_URL,
+#   make test), on 127.0.0.1:5432 with trust authentication as on the project's machines.
+# - tesseract-ocr, tesseract-ocr-vie: reading scanned reports (OCR with the
+#   Vietnamese data), ktxh/io/report_reader.py.
 set -euo pipefail
 
-PACKAGES=(libreoffice-writer libreoffice-calc fonts-liberation2 poppler-utils chromium postgresql)
+PACKAGES=(libreoffice-writer libreoffice-calc fonts-liberation2 poppler-utils chromium postgresql
+    tesseract-ocr tesseract-ocr-vie)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
