@@ -848,12 +848,7 @@ def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame
         for name, f in frames.items()
         if name not in BULK
     }
-    forms = {
-        int(r["form"]): Form(
-            int(r["form"]), r["title"], tuple(r["columns"].split()), _opt_int(r["seed_line"])
-        )
-        for r in rows["forms"]
-    }
+    forms = {int(r["form"]): form_from_row(r) for r in rows["forms"]}
     units = {}
     for n, r in enumerate(rows["units"], start=2):
         if Decimal(r["scale"]) <= 0:
@@ -945,6 +940,13 @@ def _opt_int(text: str) -> int | None:
 
 def _opt_date(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def form_from_row(r: Mapping[str, str]) -> Form:
+    """One row of forms.csv (every column a string) as a :class:`Form`."""
+    return Form(
+        int(r["form"]), r["title"], tuple(r["columns"].split()), _opt_int(r.get("seed_line", ""))
+    )
 
 
 def indicator_from_row(r: Mapping[str, str], where: str) -> Indicator:

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from ktxh.domain.catalog import Catalog, Form, Unit
+from ktxh.domain.catalog import Catalog, Unit
 from ktxh.domain.checks import DeclaredRule
 from ktxh.domain.dataset import Dataset
 from ktxh.domain.importing import Department
@@ -25,7 +25,12 @@ from ktxh.domain.narrative import Claim
 from ktxh.domain.orgunits import OrgTree
 from ktxh.domain.orgunits import OrgUnit as DomainOrgUnit
 from ktxh.domain.values import SCHEMA, ValueTable
-from ktxh.io.datapackage import claim_from_row, indicator_from_row, rule_from_row
+from ktxh.io.datapackage import (
+    claim_from_row,
+    form_from_row,
+    indicator_from_row,
+    rule_from_row,
+)
 from ktxh.store import models
 
 
@@ -70,10 +75,7 @@ def static_parts(plan: models.Plan) -> Static:
     if cached is not None and cached.stamp == stamp:
         return cached
     with _lock:
-        forms = {
-            f.number: Form(f.number, f.title, tuple(f.columns.split()), f.seed_line)
-            for f in models.Form.objects.all()
-        }
+        forms = {f.number: form_from_row(f.row) for f in models.Form.objects.all()}
         units = {
             u.name: Unit(u.name, u.dimension, Decimal(u.scale), u.base, u.share)
             for u in models.MeasureUnit.objects.all()

@@ -34,12 +34,13 @@ USER_NAME = 150  # Django's user name length
 
 
 class Form(models.Model):
-    """An annex form (Biểu số N)."""
+    """An annex form (Biểu số N). ``row`` keeps the whole catalog row (forms.csv), so
+    that the domain's :class:`ktxh.domain.catalog.Form` is rebuilt exactly."""
 
     number = models.PositiveSmallIntegerField(primary_key=True)
     title = models.TextField()
     columns = models.CharField(max_length=200)  # space separated, as in forms.csv
-    seed_line = models.IntegerField(null=True, blank=True)
+    row = models.JSONField(default=dict)
 
     class Meta:
         ordering: ClassVar = ["number"]

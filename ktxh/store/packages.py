@@ -145,12 +145,7 @@ def _insert(pkg: Package) -> dict[str, int]:
     rows = pkg.rows
     counts = {name: len(rows.get(name, [])) for name in RESOURCES}
     models.Form.objects.bulk_create(
-        models.Form(
-            number=int(r["form"]),
-            title=r["title"],
-            columns=r["columns"],
-            seed_line=int(r["seed_line"]) if r["seed_line"] else None,
-        )
+        models.Form(number=int(r["form"]), title=r["title"], columns=r["columns"], row=r)
         for r in rows["forms"]
     )
     models.MeasureUnit.objects.bulk_create(
@@ -389,7 +384,8 @@ def dump(directory: Path | str) -> dict[str, int]:
     with transaction.atomic():  # one consistent snapshot of every table
         tables = {
             "forms": (
-                (f.number, f.title, f.columns, f.seed_line) for f in models.Form.objects.all()
+                tuple(f.row.get(c, "") for c in RESOURCES["forms"].columns)
+                for f in models.Form.objects.all()
             ),
             "units": (
                 (u.name, u.dimension, u.scale, u.base, int(u.share))
