@@ -1,6 +1,6 @@
 """Every check over a synthetic plan of 3.000 units (the issue's benchmark).
 
-    .venv/bin/python benchmarks/bench_checks.py [--units 3000] [--slips 30]
+    .venv/bin/python benchmarks/bench_checks.py [--units 3000] [--slips 30] [--rules]
 
 The whole Lai Châu catalog, a province of 3.000 communes in 30 districts, and
 for each of 3 years the plan, first half, estimate and final actual: about
@@ -19,7 +19,7 @@ import time
 import numpy as np
 import polars as pl
 
-from ktxh.domain.checks import CheckContext, generic_rules, run_checks
+from ktxh.domain.checks import CheckContext, generic_rules, group_causes, run_checks
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.synthetic import SLIPS, consistent_plan, inject_slip
 from ktxh.io.datapackage import read_dataset, shipped_package
@@ -36,6 +36,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--units", type=int, default=3000)
     ap.add_argument("--slips", type=int, default=30)
+    ap.add_argument("--rules", action="store_true", help="then time each rule alone")
     args = ap.parse_args()
     ds = read_dataset(shipped_package())
     tree = province(args.units)
@@ -53,13 +54,35 @@ def main() -> None:
     ctx = CheckContext(ds.catalog, tree, values, 2023, "tinh")
     findings = run_checks(ctx, ds.rules)
     t2 = time.perf_counter()
+    causes = group_causes(findings, ctx)
+    t3 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"machine: {platform.machine()}, {platform.python_version()}, polars {pl.__version__}")
     rules = f"{len(generic_rules())} generic + {len(ds.rules)} declared"
     print(f"units: {len(tree):,}; values: {values.height:,}; rules: {rules}")
     print(f"make the plan: {t1 - t0:.1f} s")
-    print(f"run every check: {t2 - t1:.2f} s -> {len(findings):,} findings")
+    print(
+        f"run every check (findings grouped by cause): {t2 - t1:.2f} s -> "
+        f"{len(findings):,} findings"
+    )
+    print(f"list them by cause: {t3 - t2:.2f} s -> {len(causes):,} causes")
     print(f"peak RSS: {peak:,.0f} MiB")
+    if args.rules:
+        # each rule alone, on a fresh context (the shared frames are made once first)
+        ctx = CheckContext(ds.catalog, tree, values, 2023, "tinh")
+        ctx.declared = tuple(ds.rules)
+        t = time.perf_counter()
+        _ = ctx.base
+        print(f"  value frame with precision and confidence: {time.perf_counter() - t:.2f} s")
+        times: dict[str, float] = {}
+        for rule in [*generic_rules(), *ds.rules]:
+            t = time.perf_counter()
+            for _ in rule.find(ctx):  # type: ignore[attr-defined]
+                pass
+            name = "declared rules" if hasattr(rule, "left") else str(rule.id)  # type: ignore[attr-defined]
+            times[name] = times.get(name, 0.0) + time.perf_counter() - t
+        for name, sec in sorted(times.items(), key=lambda x: -x[1]):
+            print(f"  {name}: {sec:.2f} s")
 
 
 if __name__ == "__main__":

@@ -1,27 +1,28 @@
-"""Importing 100 filled unit templates at once (the issue's benchmark).
+"""Importing 100 filled unit templates at once into the store.
 
     .venv/bin/python benchmarks/bench_import.py [--units 100] [--repeat 2] [--keep DIR]
 
-A synthetic province on disk, made from the Lai Châu catalog: one province with
-``--units`` communes below it, a consistent plan for 2023 and 2024 stored
-(``ktxh.domain.synthetic``). Each commune's template is written
-(``ktxh.io.xlsx_template``), then filled by a program (openpyxl: the first
-half and the estimate of 2023 typed into every cell, next year's plan
-retyped, as another consistent plan has them). Then all the files are
-imported at once into the dataset directory, as ``ktxh import`` does: read
-and check every file, plan the changes, write values.csv and audit.csv,
-consolidate, and run every check before and after. Record the output in
-benchmarks/RESULTS.md.
+A synthetic province (benchmarks/province.py: the Lai Châu catalog, a province
+with ``--units`` communes below it, a consistent plan for 2023 and 2024 stored)
+is loaded into a fresh SQLite store. Each commune's template is written
+(``ktxh.io.xlsx_template``), then filled by a program (openpyxl: the first half
+and the estimate of 2023 typed into every cell, next year's plan retyped, as
+another consistent plan has them). Then all the files are imported at once, as
+``ktxh import`` does (``ktxh.store.imports``): read and check every file, plan
+the changes against the store, write them with their audit records in one
+transaction, consolidate, and run every check before and after. Record the
+output in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
+import os
 import platform
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from importlib.metadata import version
@@ -30,54 +31,16 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import xlsxwriter
-from ktxh.io.dataset import DEFAULT_DATASET, read_dataset
-from ktxh.io.store import import_files, write_changes
 
-from ktxh.domain.importing import plan_import, printed_number
-from ktxh.domain.numbers import plain_number
-from ktxh.domain.orgunits import OrgTree, OrgUnit
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from province import TOP, write_province
+
+from ktxh.domain.dataset import Dataset
 from ktxh.domain.synthetic import consistent_plan
-from ktxh.io.xlsx_template import TemplateLayout, read_workbook, write_template
+from ktxh.io.xlsx_template import TemplateLayout, write_template
 
 YEAR = 2023
-
-
-def province(units: int) -> OrgTree:
-    return OrgTree(
-        [OrgUnit("tinh", "Tỉnh Mẫu", "tỉnh")]
-        + [OrgUnit(f"x{i:03d}", f"Xã {i + 1}", "xã", "tinh") for i in range(units)]
-    )
-
-
-def make_dataset(directory: Path, units: int) -> None:
-    """A dataset directory: the Lai Châu catalog, a province of ``units`` communes, and a
-    consistent plan for 2023 and 2024 stored."""
-    base = read_dataset()
-    directory.mkdir(parents=True)
-    for name in ("forms.csv", "units.csv", "indicators.csv", "rules.csv", "locks.csv"):
-        shutil.copy(DEFAULT_DATASET / name, directory / name)
-    descriptor = json.loads((DEFAULT_DATASET / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["name"] = "tinh-mau"
-    descriptor["ktxh"].update(title="Tỉnh mẫu", top_orgunit="tinh", report={})
-    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "claims"]
-    (directory / "datapackage.json").write_text(
-        json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    tree = province(units)
-    lines = ["code,name,level,parent,valid_from,valid_to"]
-    lines += [f"{u.code},{u.name},{u.level},{u.parent or ''},," for u in tree]
-    (directory / "orgunits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    plan = consistent_plan(
-        base.catalog, tree, YEAR, base.rules, seed=1, columns=[("plan", YEAR), ("plan", YEAR + 1)]
-    )
-    decimals = {i.code: i.decimals for i in base.catalog}
-    rows = ["indicator,orgunit,year,measure,value,printed,seed_line,confidence,note"]
-    for code, org, year, measure, value in plan.select(
-        "indicator", "orgunit", "year", "measure", "value"
-    ).iter_rows():
-        printed = printed_number(value, decimals[code])
-        rows.append(f'{code},{org},{year},{measure},{plain_number(value)},"{printed}",,,')
-    (directory / "values.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 def _fill(job: tuple[str, str, dict[tuple[str, str], float]]) -> None:
@@ -88,9 +51,8 @@ def _fill(job: tuple[str, str, dict[tuple[str, str], float]]) -> None:
     wb.save(target)
 
 
-def typed_values(directory: Path) -> pl.DataFrame:
+def typed_values(ds: Dataset) -> pl.DataFrame:
     """What the communes type: another consistent plan's first half, estimate and next plan."""
-    ds = read_dataset(directory)
     columns = [("h1", YEAR), ("estimate", YEAR), ("plan", YEAR + 1)]
     return consistent_plan(ds.catalog, ds.tree, YEAR, ds.rules, seed=2, columns=columns)
 
@@ -114,23 +76,33 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--units", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--keep", type=Path, help="keep the dataset and the files here")
+    ap.add_argument("--keep", type=Path, help="keep the store, the package and the files here")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ktxh-bench-import-"))
-    pristine = work / "pristine"
+    os.environ["KTXH_DATABASE"] = str(work / "bench.sqlite3")
+    from ktxh import store
+
+    store.migrate()
+    from django.contrib.auth.models import User
+
+    from ktxh.store import accounts, imports, packages
+    from ktxh.store.frames import dataset_from_store
+
+    package = work / "tinh-mau"
     files_dir = work / "files"
     t0 = time.perf_counter()
-    make_dataset(pristine, args.units)
-    ds = read_dataset(pristine)
+    write_province(package, args.units, YEAR, [("plan", YEAR), ("plan", YEAR + 1)])
+    packages.load(package, user="bench", replace=True)
+    accounts.create_demo_accounts()
+    admin = User.objects.get(username="admin")
+    ds = dataset_from_store()
     t1 = time.perf_counter()
     files_dir.mkdir()
     layouts = {}
-    for u in ds.tree.children("tinh"):
-        layouts[u.code] = write_template(
-            ds, files_dir / f"mau-{u.code}.xlsx", orgunit=u.code, dataset="tinh-mau"
-        )
+    for u in ds.tree.children(TOP):
+        layouts[u.code] = write_template(ds, files_dir / f"mau-{u.code}.xlsx", orgunit=u.code)
     t2 = time.perf_counter()
-    typed = typed_values(pristine)
+    typed = typed_values(ds)
     by_unit: dict[str, dict[tuple[str, int, str], float]] = {}
     for code, org, year, measure, value in typed.select(
         "indicator", "orgunit", "year", "measure", "value"
@@ -157,46 +129,31 @@ def main() -> None:
         f"XlsxWriter {xlsxwriter.__version__}, python-calamine {version('python-calamine')}"
     )
     print(
-        f"province: {len(ds.tree):,} units, {len(ds.values):,} values stored; "
+        f"province: {len(ds.tree):,} units, {len(ds.values):,} values stored (SQLite); "
         f"{len(files)} filled templates, {typed_cells:,} cells typed, {size / 2**20:.1f} MiB"
     )
     print(
-        f"setup: dataset {t1 - t0:.1f} s, {len(files)} templates written in {t2 - t1:.2f} s, "
-        f"filled by openpyxl in {t3 - t2:.1f} s"
+        f"setup: package and store {t1 - t0:.1f} s, {len(files)} templates written in "
+        f"{t2 - t1:.2f} s, filled by openpyxl in {t3 - t2:.1f} s"
     )
-
+    uploads = imports.read_paths(files)
     for run in range(1, args.repeat + 1):
-        target = work / f"run{run}"
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(pristine, target)
+        packages.load(package, user="bench", replace=True)
+        accounts.create_demo_accounts()
         start = time.perf_counter()
-        outcome = import_files(target, files, user="bench")
+        shown = imports.preview(admin, uploads)
+        planned = time.perf_counter()
+        applied = imports.commit(admin, shown)
+        written = time.perf_counter()
+        effect = imports.impact(shown)
         total = time.perf_counter() - start
-        assert outcome.plan.ok and outcome.applied, outcome.plan.problems[:3]
+        assert applied.applied, shown.plan.problems[:3]
         print(
-            f"run {run}: ktxh import of {len(files)} files (read, check, plan, write, "
-            f"consolidate, checks before and after): {total:.2f} s; "
-            f"{len(outcome.plan.changes):,} changes, {len(outcome.findings_after):,} findings"
+            f"run {run}: ktxh import of {len(files)} files: {total:.2f} s in all (read, check "
+            f"and plan {planned - start:.2f} s; write {len(shown.plan.changes):,} changes with "
+            f"their audit records {written - planned:.2f} s; consolidate and check before and "
+            f"after {total - (written - start):.2f} s); {len(effect.findings_after):,} findings"
         )
-
-    # where the time goes, on a fresh copy
-    target = work / "phases"
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(pristine, target)
-    ds = read_dataset(target)
-    a = time.perf_counter()
-    results = [read_workbook(f.read_bytes(), f.name, ds, dataset="tinh-mau") for f in files]
-    b = time.perf_counter()
-    entries = [e for r in results for e in r.entries]
-    plan = plan_import(entries, ds.values.frame, ds.catalog, ds.tree)
-    c = time.perf_counter()
-    write_changes(target, plan.changes, [])
-    d = time.perf_counter()
-    print(
-        f"phases: read and check {len(files)} files {b - a:.2f} s "
-        f"({(b - a) / len(files) * 1000:.0f} ms each); plan {len(entries):,} cells {c - b:.2f} s; "
-        f"write values.csv {d - c:.2f} s"
-    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:,.0f} MiB")
     if args.keep is None:

@@ -59,26 +59,26 @@ class Client:
 def prepare(clients: int, env: dict[str, str]) -> list[Client]:
     """Migrate, load, and make one session per client (no password hashing needed)."""
     os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ktxh.web.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ktxh.settings")
     import django
 
     django.setup()
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.middleware.csrf import _get_new_csrf_string
+    from django.utils.module_loading import import_string
 
-    from ktxh.store.models import Indicator, Plan, Value
-    from ktxh.web.plan import loading
+    from ktxh.io.datapackage import shipped_package
+    from ktxh.store import accounts, packages
+    from ktxh.store.models import Indicator, Value
 
+    SessionStore = import_string(settings.SESSION_ENGINE + ".SessionStore")
     call_command("migrate", verbosity=0)
-    if Plan.objects.exists():
-        loading.wipe()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    loading.load(ROOT / "data" / "laichau-2024")
-    loading.create_accounts()
+    packages.load(shipped_package(), user="bench", replace=True)
+    accounts.create_demo_accounts()
     units = ["doan-ket", "tan-phong", "dong-phong", "quyet-thang", "quyet-tien", "san-thang"]
     units += ["sung-phai"]
     enterable = [
@@ -95,7 +95,7 @@ def prepare(clients: int, env: dict[str, str]) -> list[Client]:
         user = User.objects.get(username=username)
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the user table's
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         cell = (enterable[n // len(units)], org, 2023, "h1")
@@ -242,12 +242,12 @@ def main() -> None:
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="ktxh-bench-web-"))
-    env = {"KTXH_SQLITE": str(tmp / "bench.sqlite3")}
+    env = {"KTXH_DATABASE": str(tmp / "bench.sqlite3")}
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     clients = prepare(args.clients, env)
     port = free_port()
-    server_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "ktxh.web.settings"}
+    server_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "ktxh.settings"}
     cmd = [
         str(Path(sys.executable).with_name("gunicorn")),
         "ktxh.web.wsgi",

@@ -13,34 +13,24 @@ import io
 import json
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from ktxh.domain.catalog import RowKind
-from ktxh.domain.checks import CheckContext, Finding, Severity, run_checks
-from ktxh.domain.compare import RATIOS
-from ktxh.domain.consolidate import consolidate
-from ktxh.domain.dataset import Dataset
-from ktxh.domain.numbers import decimals_of, format_number
-from ktxh.domain.report import ReportMetaError
-from ktxh.domain.tables import Cell, CellIndex, form_rows
-from ktxh.io.datapackage import PackageError, read_dataset
-from ktxh.io.docx_report import ReportError
-from ktxh.io.export import EXPORT_COLUMNS, long_values
-from ktxh.io.findings_json import findings_document
-from ktxh.io.pdf import LibreOfficeNotFound, PdfError
-from ktxh.io.publish import publish
-from ktxh.io.xlsx_forms import AnnexError
-
+# Start-up time (issue 15): only typer is imported here. rich, polars, Django and the
+# file formats are imported inside the commands that use them, so that ``ktxh --help``
+# and the small commands start quickly; a new command does the same.
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from rich.console import Console
+    from rich.text import Text
 
+    from ktxh.domain.checks import Cause, Finding
+    from ktxh.domain.dataset import Dataset
     from ktxh.domain.importing import Stored
+    from ktxh.domain.tables import Cell
     from ktxh.store.imports import Applied, Impact, Preview
 
 app = typer.Typer(
@@ -49,9 +39,47 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
+
+
+class _LazyConsole:
+    """A rich Console made when first used (importing rich costs start-up time)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._real: Console | None = None
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """Plain text asked for as is (no markup, no wrapping) is written without rich."""
+        if (
+            self._real is None
+            and options.get("markup") is False
+            and options.get("soft_wrap") is True
+            and options.keys() <= {"markup", "highlight", "soft_wrap"}
+            and all(isinstance(o, str) for o in objects)
+        ):
+            out = sys.stderr if self._options.get("stderr") else sys.stdout
+            out.write(" ".join(objects) + "\n")
+            return
+        self.__getattr__("print")(*objects, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        if self._real is None:
+            from rich.console import Console
+
+            self._real = Console(**self._options)
+        return getattr(self._real, name)
+
+
+def format_number(*args: Any, **kwargs: Any) -> str:
+    """ktxh.domain.numbers.format_number, imported when first used (Babel is slow to load)."""
+    from ktxh.domain.numbers import format_number as real
+
+    return real(*args, **kwargs)
+
+
 # Tables are wide: when the output is not a terminal, do not fold them to 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 240)
-err = Console(stderr=True)
+console = cast("Console", _LazyConsole(width=None if sys.stdout.isatty() else 240))
+err = cast("Console", _LazyConsole(stderr=True))
 
 DatasetOpt = Annotated[
     Path | None,
@@ -92,18 +120,42 @@ def _open_store() -> None:
         raise
 
 
-def _load(path: Path | None) -> Dataset:
-    """The plan to read: a package on disk (``--dataset``), else the store's."""
+RoundOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--year",
+        "-y",
+        help="Kỳ báo cáo (năm số liệu; mặc định: kỳ hiện tại của kho).",
+        metavar="NĂM",
+    ),
+]
+
+
+def _load(path: Path | None, year: int | None = None, *, need_round: bool = True) -> Dataset:
+    """The plan to read for round ``year`` (the current round by default): a package
+    on disk (``--dataset``), else the store's. ``need_round``: refuse a year that is
+    not one of the rounds (a template may be made for a round not opened yet)."""
     if path is not None:
+        from ktxh.io.datapackage import PackageError, read_package
+
         try:
-            return read_dataset(path)
+            package = read_package(path)
         except (PackageError, OSError) as exc:
             raise fail(f"không đọc được gói dữ liệu {path}: {exc}") from None
+        rounds = package.rounds()
+        if need_round and year is not None and year not in rounds:
+            known = ", ".join(str(y) for y in sorted(rounds))
+            raise fail(f"gói dữ liệu {path} không có kỳ báo cáo năm {year} (các kỳ: {known})")
+        return package.dataset(year)
     _open_store()
     from ktxh.store.frames import NoPlan, dataset_from_store
+    from ktxh.store.models import Round
 
+    if need_round and year is not None and not Round.objects.filter(year=year).exists():
+        known = ", ".join(str(y) for y in Round.objects.values_list("year", flat=True))
+        raise fail(f"kho số liệu không có kỳ báo cáo năm {year} (các kỳ: {known or 'chưa có'})")
     try:
-        return dataset_from_store()
+        return dataset_from_store(year)
     except NoPlan as exc:
         raise fail(str(exc)) from None
 
@@ -121,9 +173,13 @@ def _user(name: str | None) -> User:
 
 
 @app.command("forms")
-def forms_cmd(dataset: DatasetOpt = None) -> None:
+def forms_cmd(dataset: DatasetOpt = None, year: RoundOpt = None) -> None:
     """Liệt kê các biểu với số dòng, số chỉ tiêu và số giá trị."""
-    ds = _load(dataset)
+    from rich.table import Table
+
+    from ktxh.domain.catalog import RowKind
+
+    ds = _load(dataset, year)
     counts = ds.values.frame.group_by("indicator").len()
     per_ind = dict(zip(counts["indicator"], counts["len"], strict=True))
     table = Table(title=f"Các biểu của kế hoạch «{ds.title}»")
@@ -156,6 +212,10 @@ def _cell_text(cell: Cell, decimals: int) -> str | Text:
 
     A total the form does not print but the units make is shown in italics with "Σ".
     """
+    from rich.text import Text
+
+    from ktxh.domain.numbers import decimals_of
+
     if cell.computed and cell.value is not None:
         return Text(f"Σ {format_number(cell.value, decimals, parens=True)}", style="italic cyan")
     if not cell.present:
@@ -176,10 +236,19 @@ def show_cmd(
     units: Annotated[
         bool, typer.Option("--units", help="Thêm cột kế hoạch năm sau của từng đơn vị cấp dưới.")
     ] = False,
+    year: RoundOpt = None,
     dataset: DatasetOpt = None,
 ) -> None:
     """In một biểu: số liệu kiểu Việt Nam, tỷ lệ so sánh tính lại bên cạnh tỷ lệ in trên biểu."""
-    ds = _load(dataset)
+    from rich.table import Table
+    from rich.text import Text
+
+    from ktxh.domain.catalog import RowKind
+    from ktxh.domain.compare import RATIOS
+    from ktxh.domain.consolidate import consolidate
+    from ktxh.domain.tables import CellIndex, form_rows
+
+    ds = _load(dataset, year)
     if form not in ds.catalog.forms:
         known = ", ".join(str(n) for n in sorted(ds.catalog.forms))
         err.print(f"[red]Lỗi:[/red] không có biểu số {form}; các biểu: {known}")
@@ -190,7 +259,7 @@ def show_cmd(
         err.print(f"[red]Lỗi:[/red] {exc.args[0]}")
         raise typer.Exit(2) from None
     y = ds.reference_year
-    kids = ds.tree.children(org.code) if units else []
+    kids = ds.breakdown_units(org.code) if units else []
     cells = CellIndex(ds.values.frame).fill_totals(
         consolidate(ds.values.frame, ds.catalog, ds.tree)
     )
@@ -252,13 +321,16 @@ def values_cmd(
             "--consolidated", help="Thêm các số tổng cộng ktxh tính từ các đơn vị cấp dưới."
         ),
     ] = False,
+    year: RoundOpt = None,
     dataset: DatasetOpt = None,
 ) -> None:
     """Xuất mọi giá trị ở dạng dài (mỗi dòng một giá trị); các cột xem docs/export.md."""
+    from ktxh.io.export import EXPORT_COLUMNS, long_values
+
     if fmt not in ("csv", "json"):
         err.print(f"[red]Lỗi:[/red] định dạng «{fmt}» không hỗ trợ; chọn csv hoặc json.")
         raise typer.Exit(2)
-    ds = _load(dataset)
+    ds = _load(dataset, year)
     rows = long_values(ds, consolidated)
     if fmt == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
@@ -288,9 +360,13 @@ def check_cmd(
         str,
         typer.Option("--min-severity", help="Chỉ hiện từ mức này trở lên: lỗi, cảnh báo, lưu ý."),
     ] = "lưu ý",
+    year: RoundOpt = None,
     dataset: DatasetOpt = None,
 ) -> None:
     """Kiểm tra số liệu, giải thích từng chỗ không khớp. Mã thoát 1 nếu có lỗi."""
+    from ktxh.domain.checks import CheckContext, Severity, group_causes, run_checks
+    from ktxh.io.findings_json import findings_document
+
     if fmt not in ("text", "json", "xlsx"):
         err.print(f"[red]Lỗi:[/red] định dạng «{fmt}» không hỗ trợ; chọn text, json hoặc xlsx.")
         raise typer.Exit(2)
@@ -302,13 +378,17 @@ def check_cmd(
     except ValueError as exc:
         err.print(f"[red]Lỗi:[/red] {exc}")
         raise typer.Exit(2) from None
-    ds = _load(dataset)
+    ds = _load(dataset, year)
     ctx = CheckContext(
         ds.catalog, ds.tree, ds.values.frame, ds.reference_year, ds.top_orgunit, ds.claims
     )
-    findings = run_checks(ctx, ds.rules, floor)
+    # every finding, grouped by cause; a cause is as grave as its gravest finding
+    causes = [
+        c for c in group_causes(run_checks(ctx, ds.rules), ctx) if c.severity.rank >= floor.rank
+    ]
+    findings = [f for c in causes for f in c.findings]
     if fmt == "json":
-        text = json.dumps(findings_document(ds, findings), ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps(findings_document(ds, causes), ensure_ascii=False, indent=1) + "\n"
         if output is None:
             sys.stdout.write(text)
         else:
@@ -319,10 +399,13 @@ def check_cmd(
         assert output is not None
         write_annex(ds, output, highlights=_highlights(findings))
     else:
-        _print_findings(ds, findings, output)
-    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+        _print_findings(ds, causes, output)
+    counts = {s: sum(1 for c in causes if c.severity is s) for s in Severity}
     summary = ", ".join(f"{format_number(n)} {s.value}" for s, n in counts.items())
-    err.print(f"Kết quả kiểm tra: {summary}.")
+    err.print(
+        f"Kết quả kiểm tra: {summary} ({format_number(len(causes))} nguyên nhân, "
+        f"{format_number(len(findings))} phát hiện)."
+    )
     if output is not None:
         err.print(f"Đã ghi vào {output}.")
     if counts[Severity.ERROR]:
@@ -344,18 +427,34 @@ def _highlights(findings: list[Finding]) -> dict[tuple[str, str, int, str], tupl
     }
 
 
-SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
+SEVERITY_STYLE = {"ERROR": "bold red", "WARNING": "yellow", "NOTICE": "cyan"}  # by Severity name
 
 
-def _print_findings(ds: Dataset, findings: list[Finding], output: Path | None) -> None:
-    """Findings grouped by form, for people."""
+def _print_findings(ds: Dataset, causes: list[Cause], output: Path | None) -> None:
+    """Causes grouped by form, for people: each cause first, then the findings it
+    explains (when there is more than one, or the cause says more than its finding)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from ktxh.domain.checks import Severity
+
     out = Console(file=output.open("w", encoding="utf-8"), width=200) if output else console
-    groups: dict[int, list[Finding]] = {}
-    for f in findings:
-        ind = ds.catalog.indicators.get(f.indicator or "")
-        groups.setdefault(ind.form if ind else 0, []).append(f)
-    if not findings:
+    groups: dict[int, list[Cause]] = {}
+    for c in causes:
+        ind = ds.catalog.indicators.get(c.lead.indicator or "")
+        groups.setdefault(ind.form if ind else 0, []).append(c)
+    if not causes:
         out.print("Không phát hiện chỗ nào không khớp.")
+
+    def where(f: Finding) -> str:
+        ind = ds.catalog.indicators.get(f.indicator or "")
+        parts = []
+        if f.seed_line:
+            parts.append(f"dòng {f.seed_line}")
+        if ind:
+            parts.append(f"{ind.code} {ind.label}")
+        return f" {' · '.join(parts)}: " if parts else " "
+
     for form in sorted(groups):
         items = groups[form]
         if form:
@@ -363,23 +462,25 @@ def _print_findings(ds: Dataset, findings: list[Finding], output: Path | None) -
         else:
             title = "Phần thuyết minh của báo cáo"
         counts = ", ".join(
-            f"{sum(1 for f in items if f.severity is s)} {s.value}"
+            f"{sum(1 for c in items if c.severity is s)} {s.value}"
             for s in Severity
-            if any(f.severity is s for f in items)
+            if any(c.severity is s for c in items)
         )
-        out.print(Text(f"{title} ({counts})", style="bold"))
-        for f in items:
-            ind = ds.catalog.indicators.get(f.indicator or "")
-            where = []
-            if f.seed_line:
-                where.append(f"dòng {f.seed_line}")
-            if ind:
-                where.append(f"{ind.code} {ind.label}")
+        out.print(Text(f"{title} ({len(items)} nguyên nhân: {counts})", style="bold"))
+        for c in items:
             line = Text("  ")
-            line.append(f"[{f.severity.value}]", style=SEVERITY_STYLE[f.severity])
-            line.append(f" {' · '.join(where)}: " if where else " ")
-            line.append(f.message)
+            line.append(f"[{c.severity.value}]", style=SEVERITY_STYLE[c.severity.name])
+            line.append(where(c.lead))
+            line.append(c.message)
             out.print(line)
+            if len(c.findings) > 1 or c.message != c.lead.message:
+                said = c.message == c.lead.message  # the cause line is its first finding
+                for f in c.findings[1:] if said else c.findings:
+                    sub = Text("      - ")
+                    sub.append(f"[{f.severity.value}]", style=SEVERITY_STYLE[f.severity.name])
+                    sub.append(where(f))
+                    sub.append(f.message)
+                    out.print(sub)
         out.print()
     if output is not None:
         out.file.close()
@@ -410,9 +511,36 @@ def report_cmd(
         Path | None,
         typer.Option("--template", help="Mẫu báo cáo .docx riêng thay cho mẫu đi kèm ktxh."),
     ] = None,
+    annex_docx: Annotated[
+        Path | None,
+        typer.Option("--annex-docx", help="Ghi phụ lục các biểu số liệu dạng bảng Word (.docx)."),
+    ] = None,
+    year: RoundOpt = None,
     dataset: DatasetOpt = None,
 ) -> None:
     """Xuất phụ lục biểu số liệu (Excel), báo cáo thuyết minh (Word) và bản PDF."""
+    from ktxh.domain.report import ReportMetaError
+    from ktxh.io.docx_report import ReportError
+    from ktxh.io.pdf import LibreOfficeNotFound, PdfError
+    from ktxh.io.publish import publish
+    from ktxh.io.xlsx_forms import AnnexError
+
+    if annex_docx is not None:
+        from ktxh.io.docx_report import write_annex_docx
+
+        ds = _load(dataset, year)
+        try:
+            write_annex_docx(ds, annex_docx)
+        except (AnnexError, ReportMetaError, OSError) as exc:
+            raise fail(str(exc)) from None
+        err.print(
+            f"Đã ghi phụ lục dạng bảng Word vào {annex_docx}.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        if not any((xlsx, docx, pdf, pdf_xlsx)):
+            return
     if not any((xlsx, docx, pdf, pdf_xlsx)):
         err.print(
             "[red]Lỗi:[/red] hãy chọn ít nhất một tệp để ghi: --xlsx, --docx, --pdf "
@@ -421,7 +549,7 @@ def report_cmd(
         raise typer.Exit(2)
     if pdf is not None and xlsx is not None and docx is None and pdf_xlsx is None:
         pdf, pdf_xlsx = None, pdf  # only the workbook was asked for: --pdf is its PDF
-    ds = _load(dataset)
+    ds = _load(dataset, year)
     try:
         publish(ds, xlsx=xlsx, docx=docx, pdf=pdf, pdf_xlsx=pdf_xlsx, template=template)
     except LibreOfficeNotFound as exc:
@@ -475,7 +603,7 @@ def template_cmd(
     if orgunit is None and department is None:
         err.print("[red]Lỗi:[/red] hãy cho biết đơn vị (--orgunit) hoặc phòng, ban (--department).")
         raise typer.Exit(2)
-    ds = _load(dataset)
+    ds = _load(dataset, year, need_round=False)
     try:
         dept = find_department(ds.departments, department) if department else None
         org = ds.tree.find(orgunit) if orgunit else ds.tree[ds.top_orgunit]
@@ -564,6 +692,7 @@ def import_cmd(
 
 def _import_document(applied: Applied, effect: Impact | None, dry_run: bool) -> dict[str, Any]:
     """The outcome of an import for machines (``ktxh import --format json``)."""
+    from ktxh.domain.checks import Severity
     from ktxh.domain.numbers import plain_number
 
     shown = applied.preview
@@ -626,6 +755,7 @@ def _import_document(applied: Applied, effect: Impact | None, dry_run: bool) -> 
 
 def _print_import(applied: Applied, effect: Impact | None, dry_run: bool) -> None:
     """The outcome of an import for people: files, changes cell by cell, problems, checks."""
+    from ktxh.domain.checks import Severity
     from ktxh.domain.importing import ACTION_LABELS, describe_change
 
     shown: Preview = applied.preview
@@ -713,6 +843,7 @@ def load_cmd(
     import getpass
 
     _open_store()
+    from ktxh.io.datapackage import PackageError
     from ktxh.store.packages import StoreError, load
 
     try:
@@ -820,6 +951,8 @@ def user_add_cmd(
 def user_list_cmd() -> None:
     """Liệt kê các tài khoản có vai trò trong kho."""
     _open_store()
+    from rich.table import Table
+
     from ktxh.store.models import Profile
 
     table = Table(title="Tài khoản")
@@ -900,5 +1033,297 @@ def serve_cmd(address: AddressOpt = "127.0.0.1:8000") -> None:
     _serve(address)
 
 
+# --- the org-unit tree through time ----------------------------------------------------
+
+orgunits_app = typer.Typer(
+    help="Cây đơn vị hành chính qua thời gian: xem cây của một ngày, lịch sử một đơn vị, "
+    "ghi một lần sắp xếp (docs/orgunits.md).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(orgunits_app, name="orgunits")
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"ngày «{text}» không đúng dạng YYYY-MM-DD (ví dụ 2025-07-01)") from None
+
+
+@orgunits_app.command("list")
+def orgunits_list_cmd(
+    on: Annotated[
+        str | None, typer.Option("--on", help="Cây của ngày này (YYYY-MM-DD); mặc định: hôm nay.")
+    ] = None,
+    dataset: DatasetOpt = None,
+) -> None:
+    """Liệt kê các đơn vị có hiệu lực vào một ngày, theo cây (mã, tên, cấp)."""
+    from rich.table import Table
+
+    ds = _load(dataset)
+    day = _day(on) or date.today()
+    tree = ds.tree.at(day)
+    table = Table(title=f"Cây đơn vị ngày {day:%d/%m/%Y}")
+    for col in ("Mã", "Đơn vị", "Cấp trên", "Hiệu lực"):
+        table.add_column(col)
+    for u in sorted(tree, key=lambda u: tree.paths[u.code]):
+        indent = "  " * tree.depth(u.code)
+        table.add_row(u.code, indent + u.full_name, u.parent or "", ds.tree[u.code].validity())
+    console.print(table)
+    err.print(f"{format_number(len(tree))} đơn vị.", markup=False, highlight=False)
+
+
+@orgunits_app.command("timeline")
+def orgunits_timeline_cmd(
+    orgunit: Annotated[
+        str, typer.Argument(help="Đơn vị (mã, hoặc tên nếu chỉ một).", metavar="ĐƠN_VỊ")
+    ],
+    dataset: DatasetOpt = None,
+) -> None:
+    """Lịch sử của một đơn vị: bắt đầu, các lần sắp xếp có căn cứ, kết thúc."""
+    ds = _load(dataset)
+    try:
+        unit = ds.tree.find(orgunit)
+    except KeyError as exc:
+        raise fail(exc.args[0]) from None
+    sys.stdout.write(f"{unit.full_name} (mã {unit.code}, {unit.validity()})\n")
+    for line in ds.tree.timeline(unit.code) or ["không có thay đổi nào được ghi"]:
+        sys.stdout.write(f"  {line}\n")
+
+
+@orgunits_app.command("record")
+def orgunits_record_cmd(
+    events: Annotated[
+        Path, typer.Option("--events", help="Tệp CSV các sự kiện (cột như orgunit_events.csv).")
+    ],
+    units: Annotated[
+        Path | None,
+        typer.Option("--units", help="Tệp CSV các đơn vị mới (cột như orgunits.csv)."),
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Ghi một lần sắp xếp đơn vị vào kho: đơn vị mới, sự kiện, đơn vị hết hiệu lực."""
+    _open_store()
+    from ktxh.domain.orgunits import OrgUnit as OrgUnitRow
+    from ktxh.io.datapackage import PackageError, event_from_row, read_resource
+    from ktxh.store.orgunits import ReorganisationError, record_reorganisation
+
+    actor = _user(user)
+    try:
+        event_rows = read_resource(events, "orgunit_events")
+        unit_rows = read_resource(units, "orgunits") if units is not None else []
+        new_events = [event_from_row(r) for r in event_rows]
+    except (PackageError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    new_units = [
+        OrgUnitRow(
+            r["code"],
+            r["name"],
+            r["level"],
+            r["parent"] or None,
+            _day(r["valid_from"] or None),
+            _day(r["valid_to"] or None),
+        )
+        for r in unit_rows
+    ]
+    try:
+        done = record_reorganisation(actor, new_units, new_events)
+    except ReorganisationError as exc:
+        raise fail(str(exc)) from None
+    err.print(
+        f"Đã ghi {format_number(done.events)} sự kiện, {format_number(done.units)} đơn vị mới; "
+        f"{format_number(done.ended)} đơn vị hết hiệu lực theo các sự kiện.",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command("read")
+def read_cmd(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Các tệp của báo cáo cũ: PDF, ảnh chụp, Word (.docx), Excel (.xlsx), văn bản.",
+            metavar="TỆP",
+        ),
+    ],
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-y", help="Năm của báo cáo (năm Y: kế hoạch, ước thực hiện Y)."),
+    ] = None,
+    review: Annotated[
+        Path | None,
+        typer.Option("--review", help="Ghi danh sách cần xem lại và mọi giá trị ra tệp .xlsx."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Định dạng: text hoặc json.")] = "text",
+    ocr: Annotated[
+        bool | None,
+        typer.Option(
+            "--ocr/--no-ocr",
+            help="Nhận dạng chữ (OCR) mọi trang PDF / không bao giờ; mặc định: trang không có chữ.",
+        ),
+    ] = None,
+    dataset: DatasetOpt = None,
+) -> None:
+    """Đọc các biểu số liệu của báo cáo cũ theo danh mục của kế hoạch; không ghi gì vào kho.
+
+    In các bảng đã nhận ra, số giá trị đọc được và danh sách cần người xem lại (khớp dòng
+    chưa chắc, ô bị lệch, ô không đọc được); mã thoát 2 khi có tệp không đọc được.
+    """
+    from ktxh.io.reports import read_reports, reading_document, reading_text
+
+    if fmt not in ("text", "json"):
+        raise fail(f"định dạng «{fmt}» không hỗ trợ; chọn text hoặc json.")
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise fail("không có tệp: " + ", ".join(missing))
+    ds = _load(dataset)
+    reading = read_reports(files, ds, year=year, ocr=ocr)
+    if fmt == "json":
+        doc = reading_document(reading, ds)
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(reading_text(reading, ds))
+    if review is not None:
+        from ktxh.io.review_xlsx import write_review
+
+        try:
+            write_review(reading, ds, review)
+        except OSError as exc:
+            raise fail(f"không ghi được {review}: {exc.strerror or exc}") from None
+        err.print(
+            f"Đã ghi bảng cần xem lại vào {review}.", markup=False, highlight=False, soft_wrap=True
+        )
+    if not reading.ok:
+        raise typer.Exit(2)
+
+
+@app.command("export-sdmx")
+def export_sdmx_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="Thư mục sẽ ghi tệp vào.", metavar="THƯ_MỤC")],
+    agency: Annotated[
+        str, typer.Option("--agency", help="Mã cơ quan (agency) SDMX của đơn vị gửi số liệu.")
+    ] = "KTXH",
+    dataset: DatasetOpt = None,
+) -> None:
+    """Xuất số liệu dạng SDMX-CSV kèm cấu trúc dữ liệu (SDMX-ML 2.1) cho cơ quan thống kê."""
+    from ktxh.io.sdmx import write_sdmx
+
+    ds = _load(dataset)
+    try:
+        done = write_sdmx(ds, out_dir, agency=agency)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"không ghi được vào {out_dir}: {exc.strerror or exc}") from None
+    err.print(
+        f"Đã ghi {format_number(done.rows)} giá trị SDMX-CSV vào {done.csv} và cấu trúc dữ "
+        f"liệu vào {done.structure} (luồng dữ liệu {done.flow}).",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def main() -> None:
     app()
+
+
+round_app = typer.Typer(
+    help="Các kỳ báo cáo: xem, mở kỳ năm sau (khóa sổ kỳ trước), ghi số và ngày báo cáo "
+    "(docs/cycle.md).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(round_app, name="round")
+
+
+@round_app.command("list")
+def round_list_cmd() -> None:
+    """Liệt kê các kỳ báo cáo của kho: trạng thái, hạn nộp, số báo cáo, tiến độ duyệt."""
+    _open_store()
+    from ktxh.store.models import Round, RoundEvent
+
+    rounds = list(Round.objects.order_by("year"))
+    if not rounds:
+        raise fail("kho số liệu chưa có kỳ báo cáo nào")
+    events: dict[int, list[str]] = {}
+    for e in RoundEvent.objects.order_by("at", "id"):
+        word = "mở" if e.action == "open" else "khóa sổ"
+        events.setdefault(e.year, []).append(f"{word} {e.at:%d/%m/%Y} bởi {e.username}")
+    for r in rounds:
+        parts = [f"Kỳ năm {r.year}: {r.get_status_display().lower()}"]
+        if r.due:
+            parts.append(f"hạn nộp {r.due:%d/%m/%Y}")
+        if r.report_number:
+            parts.append(f"báo cáo số {r.report_number}")
+        if r.report_date:
+            parts.append(f"ngày {r.report_date:%d/%m/%Y}")
+        parts.extend(events.get(r.year, []))
+        sys.stdout.write("; ".join(parts) + "\n")
+
+
+@round_app.command("open")
+def round_open_cmd(
+    year: Annotated[int, typer.Argument(help="Năm của kỳ mới (kỳ trước là năm trước đó).")],
+    due: Annotated[
+        str | None,
+        typer.Option("--due", help="Hạn nộp biểu (YYYY-MM-DD); mặc định: hạn kỳ trước + 1 năm."),
+    ] = None,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Chỉ cho xem việc mở kỳ sẽ làm gì, không ghi gì.")
+    ] = False,
+    note: Annotated[str, typer.Option("--note", help="Ghi chú kèm theo (vào nhật ký).")] = "",
+    user: UserOpt = None,
+) -> None:
+    """Mở kỳ báo cáo năm mới từ kỳ trước: khóa sổ kỳ trước, kế hoạch năm mới lấy từ chỉ
+    tiêu đã đặt, mở các cột 6 tháng, ước thực hiện, kế hoạch năm sau và thực hiện năm trước."""
+    _open_store()
+    from django.core.exceptions import PermissionDenied
+
+    from ktxh.store.rounds import RoundError, open_round, plan_opening
+
+    day = _day(due)
+    try:
+        opening = plan_opening(year, day) if preview else open_round(_user(user), year, day, note)
+    except RoundError as exc:
+        raise fail(str(exc)) from None
+    except PermissionDenied as exc:
+        raise fail(f"{exc}: chỉ chuyên viên kế hoạch của cấp cao nhất được mở kỳ mới") from None
+    for line in opening.lines():
+        sys.stdout.write(line + "\n")
+    if preview:
+        if opening.problems:
+            for p in opening.problems:
+                err.print(f"Chưa mở được: {p}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        err.print("Xem trước: chưa ghi gì.", markup=False, highlight=False)
+    else:
+        err.print(f"Đã mở kỳ báo cáo năm {year}.", markup=False, highlight=False)
+
+
+@round_app.command("report")
+def round_report_cmd(
+    year: Annotated[int, typer.Argument(help="Năm của kỳ báo cáo.")],
+    number: Annotated[str, typer.Option("--number", help="Số báo cáo (ví dụ 2547).")],
+    issued: Annotated[
+        str | None, typer.Option("--date", help="Ngày ban hành (YYYY-MM-DD).")
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Ghi số và ngày ban hành của báo cáo của một kỳ (in trên báo cáo và phụ lục)."""
+    _open_store()
+    from django.core.exceptions import PermissionDenied
+
+    from ktxh.store.rounds import RoundError, set_report
+
+    try:
+        set_report(_user(user), year, number, _day(issued))
+    except (RoundError, PermissionDenied) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"Đã ghi số báo cáo của kỳ năm {year}.", markup=False, highlight=False)

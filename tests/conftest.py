@@ -46,6 +46,13 @@ def seed_lines() -> list[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _test_secret_key() -> None:
+    """A key of the tests' own: without it the settings would make one in the user's
+    data folder (ktxh.settings.secret_key) the first time a session is signed."""
+    settings.SECRET_KEY = "ktxh-tests-" + "k" * 50
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _fast_passwords() -> None:
     """MD5 hashing in tests: the demo accounts are made many times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

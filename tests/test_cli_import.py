@@ -89,7 +89,7 @@ def test_template_says_what_it_wrote(ds: Any, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (
         "Đã ghi biểu mẫu nhập của phường Đoàn Kết, năm 2023 "
-        "(biểu 2, 3, 7, 9, 10, 11, 12; 904 ô nhập)" in result.output
+        "(biểu 2, 3, 7, 9, 10, 11, 12; 1.130 ô nhập)" in result.output
     )
 
 
@@ -141,7 +141,7 @@ def test_dry_run_shows_each_change_and_writes_nothing(
     assert f"[thêm] Biểu 2, ô I9 · {AREA}, {ROW}, KH 2023: (trống) → 1.330,5" in out
     assert f"[thêm] Biểu 2, ô J9 · {AREA}, {ROW}, TH 6 tháng 2023: (trống) → 1.200,25" in out
     assert f"[xóa] Biểu 2, ô L9 · {AREA}, {ROW}, KH 2024: 82,8 → (trống)" in out
-    assert "Tổng cộng: 3 ô thay đổi (2 thêm, 0 sửa, 1 xóa); 901 ô không đổi." in out
+    assert "Tổng cộng: 3 ô thay đổi (2 thêm, 0 sửa, 1 xóa); 1.127 ô không đổi." in out
     assert "Kiểm tra nếu nhập:" in out and "Chạy thử (--dry-run): chưa ghi gì." in out
     assert store_snapshot() == before
 

@@ -9,7 +9,8 @@ from enum import StrEnum
 
 
 class Direction(StrEnum):
-    """Which way is better. The official forms print ``old / new`` for DOWN."""
+    """Which way is better: decides the rating of a comparison (Vượt / Đạt / Không đạt),
+    not its arithmetic (see :class:`RatioConvention`)."""
 
     UP = "up"
     DOWN = "down"
@@ -32,8 +33,34 @@ class Children(StrEnum):
 
     COMPLETE = "complete"  # they add up to the parent
     PARTIAL = "partial"  # "Trong đó": of which; at most the parent
+    STRUCTURE = "structure"  # shares in % of one whole: they add up to 100 (Cơ cấu ...)
     NONE = "none"  # not additive parts (area / yield / production ...)
     LEAF = ""
+
+
+class RatioConvention(StrEnum):
+    """How a form computes its comparison columns (So sánh %).
+
+    A comparison column computes what its header says, new ÷ old ("Ước TH/KH"):
+    that is ``NEW_OLD``, the default. Some forms print the other way round, old ÷ new,
+    for the rows where lower is better (poverty, mortality ...), so that above 100
+    reads as good: ``OLD_NEW_WHEN_LOWER_IS_BETTER``. Either way the indicator's
+    direction, not the arithmetic, decides whether the result is good.
+    """
+
+    NEW_OLD = "new_old"
+    OLD_NEW_WHEN_LOWER_IS_BETTER = "old_new_when_lower_is_better"
+
+    @classmethod
+    def parse(cls, text: str) -> RatioConvention:
+        """ "" is the default, new ÷ old."""
+        return cls(text) if text else cls.NEW_OLD
+
+    def inverts(self, direction: Direction) -> bool:
+        """Whether a row of this direction is compared old ÷ new."""
+        return self is RatioConvention.OLD_NEW_WHEN_LOWER_IS_BETTER and (
+            direction is Direction.DOWN
+        )
 
 
 class Nature(StrEnum):
@@ -143,6 +170,7 @@ class Form:
     title: str
     columns: tuple[str, ...]
     seed_line: int | None = None
+    ratio_convention: RatioConvention = RatioConvention.NEW_OLD
 
     @property
     def label(self) -> str:
@@ -176,6 +204,9 @@ class Indicator:
     seed_line: int | None = None
     values_line: int | None = None
     note: str = ""
+    # complete sets of parts beyond the tree's sub-items: each set adds up to this row
+    # (a rate lies within its parts' range); "urban + rural = population"
+    parts: tuple[tuple[str, ...], ...] = ()
 
     @property
     def label(self) -> str:
@@ -220,6 +251,15 @@ class Catalog:
     def unit_of(self, indicator: Indicator) -> Unit | None:
         return self.units.get(indicator.unit)
 
+    def convention(self, code: str) -> RatioConvention:
+        """The comparison convention of the form an indicator is printed in."""
+        form = self.forms.get(self.indicators[code].form)
+        return form.ratio_convention if form is not None else RatioConvention.NEW_OLD
+
+    def inverted(self, code: str) -> bool:
+        """Whether this row's comparisons are old ÷ new (its form's convention)."""
+        return self.convention(code).inverts(self.indicators[code].direction)
+
     def depth(self, code: str) -> int:
         """How many parents a row has (0 for a top-level row)."""
         n, ind = 0, self.indicators[code]
@@ -252,7 +292,8 @@ class Catalog:
             if child.kind is RowKind.GROUP:
                 stack.extend(self.children_of(child.code))
             elif self.same_quantity(child, parent):
-                if parent.children is Children.COMPLETE and not child.of_which:
+                adds_up = parent.children in (Children.COMPLETE, Children.STRUCTURE)
+                if adds_up and not child.of_which:
                     whole.append(child.code)
                 else:
                     partial.append(child.code)
@@ -274,6 +315,17 @@ class Catalog:
             for b in ind.basis:
                 if b not in self.indicators:
                     problems.append(f"{where}: chỉ tiêu cơ sở {b} không tồn tại")
+            for group in ind.parts:
+                for p in group:
+                    if p not in self.indicators:
+                        problems.append(f"{where}: chỉ tiêu thành phần {p} không tồn tại")
+                    elif not self.same_quantity(self.indicators[p], ind):
+                        problems.append(
+                            f"{where}: chỉ tiêu thành phần {p} khác đơn vị tính "
+                            f"(«{self.indicators[p].unit}» so với «{ind.unit}»)"
+                        )
+                if ind.code in group:
+                    problems.append(f"{where}: một chỉ tiêu không thể là thành phần của chính nó")
         for form, pos in positions.items():
             if sorted(pos) != list(range(1, len(pos) + 1)):
                 problems.append(f"Biểu số {form}: số thứ tự dòng không liên tục")

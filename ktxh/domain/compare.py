@@ -1,11 +1,13 @@
-"""Comparison ratios (So sánh %), as the official forms print them.
+"""Comparison ratios (So sánh %), as the forms' column headers say.
 
-The rule, learnt from the 2024 Lai Châu report (see docs/comparisons.md):
+The rule (DESIGN.md §3; measured on the 2024 Lai Châu report in docs/comparisons.md):
 
-* ``estimate(Y) / plan(Y)`` and ``plan(Y+1) / estimate(Y)``, times 100; the
+* A comparison column computes what its header says, new ÷ old:
+  ``estimate(Y) / plan(Y)`` and ``plan(Y+1) / estimate(Y)``, times 100; the
   narrative also uses ``h1(Y) / plan(Y)`` ("đạt 55% kế hoạch").
-* For an indicator where lower is better the ratio is printed the other way
-  round, ``old / new``, so that above 100 always means better.
+* A form may declare another convention (:class:`RatioConvention`): old ÷ new
+  for its lower-is-better rows. The indicator's direction decides the rating
+  (:func:`performance`, :func:`rating`), never the arithmetic of the default.
 * Rounded half up to the decimals printed (a whole number in most forms, one
   decimal in Biểu 9).
 * No ratio where it means nothing: an indicator marked not comparable (a
@@ -20,7 +22,8 @@ from enum import StrEnum
 
 import polars as pl
 
-from ktxh.domain.catalog import Catalog, Direction
+from ktxh.domain.catalog import Catalog, Direction, RatioConvention
+from ktxh.domain.numbers import decimals_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +65,62 @@ def ratio(
     old: float | None,
     direction: Direction = Direction.UP,
     comparable: bool = True,
+    convention: RatioConvention = RatioConvention.NEW_OLD,
 ) -> float | None:
-    """The comparison % of ``new`` against ``old``, unrounded; None where meaningless."""
+    """The comparison % of ``new`` against ``old``, unrounded; None where meaningless.
+
+    New ÷ old, as a column header says; old ÷ new only where ``convention`` inverts
+    rows of this ``direction``."""
     if not comparable or new is None or old is None:
         return None
     if any(math.isnan(x) for x in (new, old)):
         return None
     if (new < 0) != (old < 0) and new != 0 and old != 0:
         return None
-    num, den = (old, new) if direction is Direction.DOWN else (new, old)
+    num, den = (old, new) if convention.inverts(direction) else (new, old)
     if den == 0:
         return None
     return num / den * 100.0
+
+
+def performance(
+    new: float | None,
+    old: float | None,
+    direction: Direction = Direction.UP,
+    comparable: bool = True,
+) -> float | None:
+    """The comparison oriented so that above 100 is better: new ÷ old, but old ÷ new
+    where lower is better. For colours and ratings, not for printing in a column."""
+    return ratio(new, old, direction, comparable, RatioConvention.OLD_NEW_WHEN_LOWER_IS_BETTER)
+
+
+class Rating(StrEnum):
+    """How a result stands against its target (DESIGN.md §3)."""
+
+    EXCEEDED = "Vượt"
+    MET = "Đạt"
+    MISSED = "Không đạt"
+
+
+def rating(
+    new: float | None,
+    old: float | None,
+    direction: Direction = Direction.UP,
+    comparable: bool = True,
+    decimals: int = 0,
+) -> Rating | None:
+    """Vượt / Đạt / Không đạt of ``new`` against the target ``old``, by the direction;
+    None for a neutral indicator or where no ratio means anything. Equal once
+    rounded to ``decimals`` is Đạt."""
+    if direction is Direction.NEUTRAL:
+        return None
+    p = performance(new, old, direction, comparable)
+    if p is None:
+        return None
+    shown = round_half_up(p, decimals)
+    if shown > 100:
+        return Rating.EXCEEDED
+    return Rating.MET if shown == 100 else Rating.MISSED
 
 
 def round_half_up(x: float, decimals: int = 0) -> float:
@@ -96,16 +143,49 @@ class Agreement(StrEnum):
     NOT_COMPUTABLE = "not_computable"  # printed, but we compute none
 
 
-def _bounds(new: float, old: float, dn: int, do: int, direction: Direction) -> tuple[float, float]:
+_OLD_NEW = RatioConvention.OLD_NEW_WHEN_LOWER_IS_BETTER
+
+
+def ratio_bounds(
+    new: float, old: float, dn: int, do: int, inverted: bool = False
+) -> tuple[float, float]:
     """Range of the ratio when each input is only known to its printed decimals."""
     hn, ho = 0.5 * 10.0**-dn, 0.5 * 10.0**-do
     cands = []
     for a in (new - hn, new + hn):
         for b in (old - ho, old + ho):
-            r = ratio(a, b, direction)
+            r = ratio(a, b, Direction.DOWN if inverted else Direction.UP, True, _OLD_NEW)
             if r is not None:
                 cands.append(r)
     return (min(cands), max(cands)) if cands else (math.nan, math.nan)
+
+
+def input_decimals(printed: str | None, count: bool = False) -> int:
+    """How many decimals an input of a comparison is known to: those printed; a count
+    printed whole (people, schools) is exact."""
+    d = decimals_of(printed) or 0
+    return 6 if count and d == 0 else d
+
+
+def agrees(
+    printed: float,
+    printed_decimals: int,
+    new: float,
+    old: float,
+    new_decimals: int,
+    old_decimals: int,
+    inverted: bool = False,
+) -> bool:
+    """Whether ``printed`` is new ÷ old (old ÷ new when ``inverted``) rounded, allowing
+    for the rounding of the printed inputs."""
+    r = ratio(new, old, Direction.DOWN if inverted else Direction.UP, True, _OLD_NEW)
+    if r is None:
+        return False
+    if round_half_up(r, printed_decimals) == printed:
+        return True
+    lo, hi = ratio_bounds(new, old, new_decimals, old_decimals, inverted)
+    half = 0.5 * 10.0**-printed_decimals
+    return lo - half <= printed <= hi + half
 
 
 def classify(
@@ -117,22 +197,22 @@ def classify(
     old_decimals: int,
     direction: Direction,
     comparable: bool,
+    convention: RatioConvention = RatioConvention.NEW_OLD,
 ) -> tuple[Agreement, float | None]:
-    """How a printed % agrees with the ratio computed from its row's cells."""
-    computed = ratio(new, old, direction, comparable)
+    """How a printed % agrees with the ratio its column computes (``convention``)
+    from its row's cells: exactly, within the rounding of the inputs, the other way
+    round (old ÷ new for new ÷ old and back), or not at all."""
+    computed = ratio(new, old, direction, comparable, convention)
     if computed is None:
         return Agreement.NOT_COMPUTABLE, None
     if round_half_up(computed, printed_decimals) == printed:
         return Agreement.EXACT, computed
     assert new is not None and old is not None
-    lo, hi = _bounds(new, old, new_decimals, old_decimals, direction)
-    half = 0.5 * 10.0**-printed_decimals
-    if lo - half <= printed <= hi + half:
+    inverted = convention.inverts(direction)
+    if agrees(printed, printed_decimals, new, old, new_decimals, old_decimals, inverted):
         return Agreement.ROUNDING, computed
     # the other way round, with the same allowance for the rounding of the inputs
-    other = Direction.UP if direction is Direction.DOWN else Direction.DOWN
-    lo, hi = _bounds(new, old, new_decimals, old_decimals, other)
-    if lo - half <= printed <= hi + half:
+    if agrees(printed, printed_decimals, new, old, new_decimals, old_decimals, not inverted):
         return Agreement.INVERTED, computed
     return Agreement.MISMATCH, computed
 
@@ -140,7 +220,9 @@ def classify(
 def comparison_frame(values: pl.DataFrame, catalog: Catalog, year: int) -> pl.DataFrame:
     """Every comparison of reference ``year``, computed and, where printed, as printed.
 
-    One row per (indicator, orgunit, ratio): ``computed`` (unrounded),
+    Each row is compared as its form's convention says (new ÷ old unless the form
+    inverts its lower-is-better rows). One row per (indicator, orgunit, ratio):
+    ``computed`` (unrounded),
     ``printed`` (the source's number), ``printed_text``. Vectorised over the
     whole value table.
     """
@@ -149,9 +231,10 @@ def comparison_frame(values: pl.DataFrame, catalog: Catalog, year: int) -> pl.Da
     meta = pl.DataFrame(
         {
             "indicator": [i.code for i in catalog],
-            "down": [i.direction is Direction.DOWN for i in catalog],
+            "inverted": [catalog.inverted(i.code) for i in catalog],
             "comparable": [i.comparable for i in catalog],
-        }
+        },
+        schema={"indicator": pl.String, "inverted": pl.Boolean, "comparable": pl.Boolean},
     )
     frames = []
     for spec in RATIOS:
@@ -181,8 +264,8 @@ def comparison_frame(values: pl.DataFrame, catalog: Catalog, year: int) -> pl.Da
                 pl.lit(None, pl.String).alias("printed_text"),
             )
         f = f.join(meta, on="indicator", how="left")
-        num = pl.when(pl.col("down")).then(pl.col("old")).otherwise(pl.col("new"))
-        den = pl.when(pl.col("down")).then(pl.col("new")).otherwise(pl.col("old"))
+        num = pl.when(pl.col("inverted")).then(pl.col("old")).otherwise(pl.col("new"))
+        den = pl.when(pl.col("inverted")).then(pl.col("new")).otherwise(pl.col("old"))
         same_sign = (pl.col("new") >= 0) == (pl.col("old") >= 0)
         f = f.with_columns(
             pl.when(pl.col("comparable") & (den != 0) & same_sign)

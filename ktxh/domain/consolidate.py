@@ -17,7 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from ktxh.domain.catalog import Catalog, Consolidation, Indicator
-from ktxh.domain.orgunits import OrgTree
+from ktxh.domain.orgunits import OrgTree, period_day
 
 OUT_SCHEMA = {
     "indicator": pl.String,
@@ -159,9 +159,29 @@ def consolidate(values: pl.DataFrame, catalog: Catalog, tree: OrgTree) -> pl.Dat
     Returns one row per (indicator, parent org unit, year, measure) with the
     computed ``value``, the number of children that had a value, and the rule.
     Stored values are not changed; compare them with these to check a plan.
+
+    A tree that changes over time is taken as it was in each value's period
+    (:func:`ktxh.domain.orgunits.period_day`): the values of a year and measure are
+    consolidated over the units valid then, so that a unit merged into another is
+    never counted twice, and the values of units not valid then are left out.
     """
-    rules = _rules(catalog)
     known = values.filter(pl.col("measure").is_in(["plan", "h1", "estimate", "actual"]))
+    if not tree.changes:
+        return _consolidate(known, _rules(catalog), tree)
+    rules = _rules(catalog)
+    parts = []
+    for (year, measure), group in known.partition_by(
+        ["year", "measure"], as_dict=True, maintain_order=True
+    ).items():
+        snapshot = tree.at(period_day(int(str(year)), str(measure)))
+        inside = group.filter(pl.col("orgunit").is_in(list(snapshot.units)))
+        parts.append(_consolidate(inside, rules, snapshot))
+    if not parts:
+        return pl.DataFrame(schema=OUT_SCHEMA)
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _consolidate(known: pl.DataFrame, rules: pl.DataFrame, tree: OrgTree) -> pl.DataFrame:
     results = []
     max_depth = max((tree.depth(u.code) for u in tree), default=0)
     for depth in range(max_depth, 0, -1):

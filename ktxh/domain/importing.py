@@ -93,6 +93,7 @@ class Issue(StrEnum):
     CONFLICT = "conflict"
     DUPLICATE = "duplicate"
     UNKNOWN_KEY = "unknown_key"
+    OUTSIDE_VALIDITY = "outside_validity"  # a unit not valid in the value's year
 
 
 @dataclass(frozen=True, slots=True)
@@ -609,6 +610,18 @@ def plan_import(
         plan.unchanged += plan.computed
         plan.changes.extend(kept)
 
+    for c in plan.changes:
+        unit = tree.units[c.key[1]]
+        if c.new.present and not tree.valid_in_year(unit.code, c.key[2]):
+            plan.problems.append(
+                Problem(
+                    c.ref,
+                    f"{describe_key(catalog, tree, c.key)}: {unit.full_name} (mã {unit.code}) "
+                    f"không có hiệu lực trong năm {c.key[2]} ({unit.validity()}), nên không "
+                    "nhận số liệu của năm đó",
+                    Issue.OUTSIDE_VALIDITY,
+                )
+            )
     if locked is not None:
         for c in plan.changes:
             lock = locked(c.key)

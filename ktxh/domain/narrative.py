@@ -36,7 +36,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from ktxh.domain.catalog import Catalog, Indicator
+from ktxh.domain.catalog import Catalog, Direction, Indicator
 from ktxh.domain.compare import ratio, round_half_up
 from ktxh.domain.numbers import decimals_of, format_number
 
@@ -155,12 +155,19 @@ def _value_clause(claim: Claim, ind: Indicator, cells: Cells, orgunit: str) -> C
     return Clause(claim, tidy(text), number)
 
 
+_REACHED = re.compile(r"\b(đạt|bằng)(\s+)$")
+
+
 def _ratio_clause(
     claim: Claim, ind: Indicator, cells: Cells, orgunit: str, catalog: Catalog
 ) -> Clause | None:
+    """ "đạt X% kế hoạch": the measure against the plan, as the indicator's form
+    compares (new ÷ old unless its form inverts lower-is-better rows). Where the
+    ratio is new ÷ old of a lower-is-better indicator, above 100 is no success: the
+    clause says "bằng X% kế hoạch" (equal to), not "đạt" (reached)."""
     new = cells[(ind.code, orgunit, claim.year, claim.measure)].value
     old = cells[(ind.code, orgunit, claim.year, "plan")].value
-    r = ratio(new, old, ind.direction, ind.comparable)
+    r = ratio(new, old, ind.direction, ind.comparable, catalog.convention(ind.code))
     if r is None:
         return None
     parts = _split(claim.text, claim.printed, last=True)
@@ -169,6 +176,8 @@ def _ratio_clause(
     before, after = parts
     # only the "đạt X% kế hoạch" part: what precedes it belongs to the value clause
     before = before.rsplit(", ", 1)[-1]
+    if ind.direction is Direction.DOWN and not catalog.inverted(ind.code):
+        before = _REACHED.sub(r"bằng\2", before)
     number = round_half_up(r, 0)
     return Clause(claim, tidy(before + format_number(number, 0) + after), number)
 

@@ -20,11 +20,12 @@ from babel.numbers import format_decimal
 
 NONE_MARKS = frozenset({"-", "–", "—"})
 SUFFIXES = ("%", "‰")
+ASCII_DIGITS = frozenset("0123456789")  # Python's \d and int() also take other scripts' digits
 
 # Optional sign or parentheses, integer part grouped by "." in threes (or not
 # grouped at all), optional "," decimal part, optional % or ‰.
 _NUMBER = re.compile(
-    r"""^(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d+))?$""",
+    r"""^(?P<int>[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,(?P<frac>[0-9]+))?$""",
 )
 
 
@@ -82,7 +83,13 @@ def parse_number(text: str | None) -> Parsed | None:
         raise NumberError(text, "không có chữ số")
     if any(ch.isspace() for ch in s):
         raise NumberError(text, "có khoảng trắng giữa các chữ số")
-    if not re.fullmatch(r"[\d.,]+", s):
+    if any(ch.isdigit() and ch not in ASCII_DIGITS for ch in s):
+        raise NumberError(
+            text,
+            "có chữ số không phải chữ số thường 0-9 (chữ số Ả Rập - Ấn Độ, chữ số toàn độ rộng?); "
+            "hãy gõ lại bằng các phím số thường",
+        )
+    if not re.fullmatch(r"[0-9.,]+", s):
         raise NumberError(text, "có ký tự không phải chữ số")
     if s.count(",") > 1:
         raise NumberError(text, "có nhiều hơn một dấu phẩy thập phân")

@@ -3,16 +3,21 @@
 Every org unit at the bottom of the tree gets random values, each indicator in
 the order its definition needs:
 
-* a declared rule ``X == expression`` defines X (production = area x yield);
-* a parent whose sub-items are complete is their sum;
+* a declared rule ``X == expression`` defines X (production = area x yield), and
+  ``X <= Y`` makes X a share of Y;
+* a parent whose sub-items are complete is their sum, and so is a row whose
+  declared ``parts`` are made first; another set of its parts is a random
+  composition of it; a structure is 100 (%), its shares a composition of it;
 * a rate with a basis is ``k · numerator / denominator``;
 * an "of which" item is a share of its parent; the numerator of a share is a
   share of its denominator; the yield of a sub-crop stays below the crop's;
+* the parts of a rate (urban and rural) lie on either side of it;
 * anything else is drawn at random, in a range that suits its unit.
 
-Units higher up get what consolidation gives (``consolidate``'s rules); what
-does not consolidate (city-only rows, copies between forms) is made again at
-that level from its definition. Values are rounded to the catalog's decimals,
+Units higher up get what consolidation gives (``consolidate``'s rules, and a
+rate without a basis the mean of its units'); what does not consolidate
+(city-only rows, copies between forms) is made again at that level from its
+definition. Values are rounded to the catalog's decimals,
 the next year's plan and the estimate stay within 15 % of the plan, the first
 half of a flow is 35-65 % of the estimate, and the printed comparison
 percentages are the rounded ratios. Such a plan must pass every check.
@@ -32,7 +37,6 @@ from ktxh.domain.catalog import (
     Catalog,
     Children,
     Consolidation,
-    Direction,
     Indicator,
     Nature,
     RowKind,
@@ -53,7 +57,9 @@ def plan_columns(year: int) -> list[Column]:
 
 @dataclass(frozen=True)
 class _Def:
-    kind: str  # expr | sum | rate | scaled | partial | count | random
+    # expr | sum | rate | constant | compose | around | scaled | partial | count | cover
+    # | random
+    kind: str
     deps: tuple[str, ...] = ()
     expr: ast.AST | None = None
     factor: float = 1.0
@@ -69,21 +75,29 @@ def definitions(catalog: Catalog, rules: Sequence[DeclaredRule] = ()) -> dict[st
 
     for rule in rules:
         left = CODE.findall(rule.left)
-        if rule.operator == "==" and len(left) == 1 and rule.left.strip() == left[0]:
+        right = CODE.findall(rule.right)
+        single = len(left) == 1 and rule.left.strip() == left[0]
+        if rule.operator == "==" and single:
             expr = ast.parse(
                 CODE.sub(lambda m: "v_" + m.group(1).replace(".", "_"), rule.right), mode="eval"
             )
             add(left[0], _Def("expr", tuple(CODE.findall(rule.right)), expr))
+        elif rule.operator == "<=" and single and len(right) == 1:
+            add(left[0], _Def("partial", (right[0],)))  # an ordered pair: X <= Y
+            add(right[0], _Def("cover", (left[0],)))
     weights: dict[str, str] = {}  # area -> yield weighted by it
     for ind in catalog:
         if ind.consolidation is Consolidation.WEIGHTED_MEAN and ind.basis:
             weights.setdefault(ind.basis[0], ind.code)
+    strong = _strongly_defined(catalog, rules)
     for ind in catalog:
         if ind.kind is not RowKind.INDICATOR:
             continue
-        if ind.children in (Children.COMPLETE, Children.PARTIAL):
+        if ind.children in (Children.COMPLETE, Children.PARTIAL, Children.STRUCTURE):
             whole, partial = catalog.parts_of(ind.code)
             unit = catalog.units.get(ind.unit)
+            if ind.children is Children.STRUCTURE:
+                add(ind.code, _Def("constant", factor=100.0))  # a structure is 100 %
             if whole and unit is not None and unit.is_share:
                 # a structure in %: the parts are a composition of the whole
                 for k, p in enumerate(whole):
@@ -93,7 +107,24 @@ def definitions(catalog: Catalog, rules: Sequence[DeclaredRule] = ()) -> dict[st
             for p in partial:
                 add(p, _Def("partial", (ind.code,)))
                 add(ind.code, _Def("cover", (p,)))
-        if ind.consolidation is Consolidation.RATE and len(ind.basis) == 2:
+        if ind.parts and ind.nature is Nature.RATE:
+            # a rate's parts (urban, rural) lie on either side of it
+            for group in ind.parts:
+                for k, p in enumerate(group):
+                    add(p, _Def("around", (ind.code,), factor=k, group=tuple(group)))
+        elif ind.parts:
+            # a set with a member made some other way (a sum, a product) defines the
+            # row; the other sets, or all of them, are random compositions of it
+            sets = sorted(ind.parts, key=lambda g: not any(c in strong for c in g))
+            if any(c in strong for c in sets[0]):
+                add(ind.code, _Def("sum", sets[0]))
+                sets = sets[1:]
+            for group in sets:
+                for k, p in enumerate(group):
+                    add(p, _Def("compose", (ind.code,), factor=k, group=tuple(group)))
+        if ind.consolidation in (Consolidation.RATE, Consolidation.CITY_ONLY) and (
+            len(ind.basis) == 2
+        ):
             k_rate = rate_factor(catalog, ind)
             if k_rate is not None:
                 add(ind.code, _Def("rate", ind.basis, factor=k_rate))
@@ -112,7 +143,18 @@ def definitions(catalog: Catalog, rules: Sequence[DeclaredRule] = ()) -> dict[st
             add(ind.code, _Def("count"))
     # a sum of rounded parts is exact where a product of rounded factors is not:
     # sums first (the declared product still holds within the printed precision)
-    order = ["sum", "expr", "rate", "compose", "scaled", "partial", "count", "cover"]
+    order = [
+        "constant",
+        "sum",
+        "expr",
+        "rate",
+        "compose",
+        "around",
+        "scaled",
+        "count",
+        "partial",
+        "cover",
+    ]
     chosen: dict[str, _Def] = {}
     for code in catalog.indicators:
         options = sorted(defs.get(code, []), key=lambda d: order.index(d.kind))
@@ -120,13 +162,27 @@ def definitions(catalog: Catalog, rules: Sequence[DeclaredRule] = ()) -> dict[st
         if chosen[code].kind == "partial":  # below every whole it is a part of
             wholes = tuple(dict.fromkeys(p for o in options if o.kind == "partial" for p in o.deps))
             chosen[code] = _Def("partial", wholes)
+        if catalog[code].consolidation is Consolidation.COUNT:
+            # a unit meets a standard or not (1 or 0); an "of which" of another count
+            # is one only where its whole is
+            counted = tuple(
+                dict.fromkeys(
+                    p
+                    for o in options
+                    if o.kind == "partial"
+                    for p in o.deps
+                    if catalog[p].consolidation is Consolidation.COUNT
+                )
+            )
+            chosen[code] = _Def("partial", counted) if counted else _Def("count")
     # a parent whose "of which" item is made some other way covers it instead
     for code in catalog.indicators:
         covers = [o for o in defs.get(code, []) if o.kind == "cover"]
         strong_kids = [
             c.deps[0]
             for c in covers
-            if chosen[c.deps[0]].kind not in ("partial", "random", "count")
+            # not a part made from this very row (a composition of it)
+            if chosen[c.deps[0]].kind not in ("partial", "random", "count", "compose", "around")
         ]
         if strong_kids and chosen[code].kind in ("random", "cover", "partial"):
             chosen[code] = _Def("cover", tuple(strong_kids))
@@ -151,6 +207,22 @@ def definitions(catalog: Catalog, rules: Sequence[DeclaredRule] = ()) -> dict[st
         if code not in state:
             visit(code)
     return chosen
+
+
+def _strongly_defined(catalog: Catalog, rules: Sequence[DeclaredRule]) -> set[str]:
+    """Rows made from other rows whatever else is declared: sums of complete sub-items
+    and the left sides of declared equalities."""
+    out = {
+        i.code for i in catalog if i.children is Children.COMPLETE and catalog.parts_of(i.code)[0]
+    }
+    for i in catalog:  # a rate made from its basis
+        if len(i.basis) == 2 and rate_factor(catalog, i) is not None:
+            out.add(i.code)
+    for rule in rules:
+        left = CODE.findall(rule.left)
+        if rule.operator == "==" and len(left) == 1 and rule.left.strip() == left[0]:
+            out.add(left[0])
+    return out
 
 
 def _topological(defs: dict[str, _Def]) -> list[str]:
@@ -179,6 +251,8 @@ def _random_range(catalog: Catalog, ind: Indicator) -> tuple[float, float]:
         return (5.0, 95.0)
     if unit.name == "‰":
         return (1.0, 30.0)
+    if unit.dimension == "communes":
+        return (1.0, 1.0)  # each commune counts itself; totals are sums
     if unit.is_count:
         return (20.0, 2000.0)
     return {
@@ -254,6 +328,7 @@ class _Maker:
             if ind.kind is not RowKind.INDICATOR:
                 continue
             d = self.defs[code]
+            unit_of = cat.units.get(ind.unit)
             if below is not None and parent_index is not None and code in below:
                 total = self._consolidate(ind, below, parent_index, n)
                 if total is not None:
@@ -276,6 +351,9 @@ class _Maker:
                     v = np.where(den > 0, d.factor * num / np.where(den > 0, den, 1.0), np.nan)
             elif d.kind == "scaled":
                 v = out[d.deps[0]] * self.rng.uniform(0.9, 1.0, (n, 1))
+            elif d.kind == "partial" and ind.consolidation is Consolidation.COUNT:
+                whole = np.fmin.reduce([out[c] for c in d.deps])
+                v = whole * (self.rng.uniform(0, 1, (n, 1)) < 0.8)
             elif d.kind == "partial":
                 whole = np.fmin.reduce([out[c] for c in d.deps])
                 v = whole * self.rng.uniform(0.1, 0.9, (n, 1))
@@ -286,6 +364,21 @@ class _Maker:
                 if key not in self._shares:
                     self._shares[key] = self.rng.dirichlet(np.ones(len(d.group)), n)
                 v = out[d.deps[0]] * self._shares[key][:, int(d.factor)][:, None]
+            elif d.kind == "constant":
+                v = np.full((n, self.width), d.factor)
+            elif d.kind == "around":
+                # the first part below the whole, the last above it (a share at most
+                # 100 %), the others equal to it
+                whole = out[d.deps[0]]
+                k, last = int(d.factor), len(d.group) - 1
+                if k == 0:
+                    v = whole * self.rng.uniform(0.85, 0.98, (n, 1))
+                elif k == last:
+                    v = whole * self.rng.uniform(1.02, 1.15, (n, 1))
+                    if unit_of is not None and unit_of.name == "%":
+                        v = np.maximum(np.minimum(v, 100.0), whole)
+                else:
+                    v = whole.copy()
             elif d.kind == "count":
                 met = (self.rng.uniform(0, 1, (n, 1)) < 0.8).astype(float)
                 v = np.repeat(met, self.width, axis=1)
@@ -297,12 +390,15 @@ class _Maker:
                 if unit is not None and unit.name == "%":
                     v = np.minimum(v, 99.0)
             v = np.array(v, dtype=float)
-            parent_flow = bool(d.deps) and cat[d.deps[0]].nature is Nature.FLOW
-            if ind.nature is Nature.FLOW and (
-                d.kind == "random" or (d.kind == "partial" and not parent_flow)
-            ):
+            flows = [c for c in d.deps if cat[c].nature is Nature.FLOW]
+            if ind.nature is Nature.FLOW and d.kind in ("random", "partial"):
                 for h1, est in self.h1_pairs:
-                    v[:, h1] = v[:, est] * self.rng.uniform(0.35, 0.65, n)
+                    if d.kind == "partial" and len(flows) == len(d.deps):
+                        continue  # a share of flows keeps their first half
+                    first = v[:, est] * self.rng.uniform(0.35, 0.65, n)
+                    for c in flows:  # and stays below each flow it is a part of
+                        first = np.fmin(first, out[c][:, h1])
+                    v[:, h1] = first
             unit = cat.units.get(ind.unit)
             out[code] = np.round(v) if unit is not None and unit.is_count else v
         return out
@@ -324,6 +420,14 @@ class _Maker:
             w = below[ind.basis[0]]
             with np.errstate(divide="ignore", invalid="ignore"):
                 return np.asarray(total(below[ind.code] * w) / total(w))
+        if rule is Consolidation.RATE and rate_factor(self.catalog, ind) is None:
+            # a rate whose parts are not in the catalog: its units' mean, a weighted
+            # mean with equal weights (it lies within their range, as a rate does)
+            known = ~np.isnan(below[ind.code])
+            counted = np.zeros((n, self.width))
+            np.add.at(counted, parent, known.astype(float))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(counted > 0, total(below[ind.code]) / counted, np.nan)
         return None  # rates are made from their consolidated parts by their definition
 
 
@@ -426,9 +530,11 @@ def _printed_ratios(
     meta = pl.DataFrame(
         {
             "indicator": [i.code for i in catalog],
-            "down": [i.direction is Direction.DOWN for i in catalog],
+            # as the form prints them: new ÷ old, old ÷ new where its convention says so
+            "down": [catalog.inverted(i.code) for i in catalog],
             "comparable": [i.comparable for i in catalog],
-        }
+        },
+        schema={"indicator": pl.String, "down": pl.Boolean, "comparable": pl.Boolean},
     )
     f = frame.filter(pl.col("orgunit") == top)
     get = {
@@ -475,6 +581,8 @@ SLIPS = (
     "neighbour_column",
     "share_as_permille",
     "unit_dropped",
+    "neighbour_row",
+    "units_swapped",
 )
 SLIP_LABELS = {
     "transpose": "hai chữ số bị đảo chỗ",
@@ -483,6 +591,8 @@ SLIP_LABELS = {
     "neighbour_column": "số của cột bên cạnh",
     "share_as_permille": "tỷ lệ % gõ thành ‰ (×10)",
     "unit_dropped": "bỏ sót số của một đơn vị",
+    "neighbour_row": "số của dòng bên cạnh",
+    "units_swapped": "số của hai đơn vị bị tráo cột",
 }
 
 
@@ -495,6 +605,7 @@ class Slip:
     measure: str
     before: float
     after: float | None  # None: the value was dropped
+    other: str | None = None  # units_swapped: the unit whose value this one took
 
 
 def _transpose(value: float, decimals: int, rng: np.random.Generator) -> float | None:
@@ -527,6 +638,8 @@ def inject_slip(
         base = base.filter(pl.col("orgunit").is_in(list(leaves)) & (pl.col("value") != 0))
     if kind in ("transpose", "comma_lost", "comma_added"):
         base = base.filter(pl.col("value").abs() >= 10)
+    if kind == "units_swapped":
+        return _swap_units(tree, values, base, rng)
     if base.is_empty():
         return None
     for _ in range(50):
@@ -561,6 +674,10 @@ def inject_slip(
             after = None if hit.is_empty() else hit["value"][0]
             if after is None or after == v:
                 continue
+        elif kind == "neighbour_row":
+            after = _neighbour_row(catalog, values, r, rng)
+            if after is None or after == v:
+                continue
         else:
             after = None
         if kind != "unit_dropped" and (after is None or after == v):
@@ -580,6 +697,71 @@ def inject_slip(
     return None
 
 
+def _neighbour_row(
+    catalog: Catalog, values: pl.DataFrame, r: dict[str, object], rng: np.random.Generator
+) -> float | None:
+    """The value the row above or below (in the same form) has in the same cell."""
+    ind = catalog[str(r["indicator"])]
+    rows = [i.code for i in catalog.in_form(ind.form) if i.kind is RowKind.INDICATOR]
+    here = rows.index(ind.code)
+    near = [rows[j] for j in (here - 1, here + 1) if 0 <= j < len(rows)]
+    if not near:
+        return None
+    code = near[int(rng.integers(len(near)))]
+    hit = values.filter(
+        (pl.col("indicator") == code)
+        & (pl.col("orgunit") == r["orgunit"])
+        & (pl.col("measure") == r["measure"])
+        & (pl.col("year") == r["year"])
+        & pl.col("value").is_not_null()
+    )
+    return None if hit.is_empty() else float(hit["value"][0])
+
+
+def _swap_units(
+    tree: OrgTree, values: pl.DataFrame, base: pl.DataFrame, rng: np.random.Generator
+) -> tuple[pl.DataFrame, Slip] | None:
+    """Two units under the same parent take each other's value of one cell (a row typed
+    into the neighbouring unit's column): two cells change, their sum does not."""
+    parents = tree.parent_map()
+    cand = base.with_columns(
+        pl.col("orgunit").replace_strict(parents, default=None, return_dtype=pl.String).alias("up")
+    ).filter(pl.col("up").is_not_null())
+    groups = (
+        cand.group_by("indicator", "up", "year", "measure")
+        .agg(pl.col("orgunit"), pl.col("value"))
+        .filter(pl.col("value").list.n_unique() >= 2)
+        .sort("indicator", "up", "year", "measure")  # the same slips on every run
+    )
+    if groups.is_empty():
+        return None
+    for _ in range(50):
+        g = groups.row(int(rng.integers(groups.height)), named=True)
+        orgs, vals = g["orgunit"], g["value"]
+        i, j = (int(x) for x in rng.choice(len(orgs), 2, replace=False))
+        if vals[i] == vals[j]:
+            continue
+        a, b = orgs[i], orgs[j]
+        cell = (
+            (pl.col("indicator") == g["indicator"])
+            & (pl.col("year") == g["year"])
+            & (pl.col("measure") == g["measure"])
+        )
+        swapped = values.with_columns(
+            pl.when(cell & (pl.col("orgunit") == a))
+            .then(pl.lit(vals[j]))
+            .when(cell & (pl.col("orgunit") == b))
+            .then(pl.lit(vals[i]))
+            .otherwise(pl.col("value"))
+            .alias("value")
+        )
+        slip = Slip(
+            "units_swapped", g["indicator"], a, g["year"], g["measure"], vals[i], vals[j], b
+        )
+        return swapped, slip
+    return None
+
+
 @dataclass(frozen=True)
 class Detection:
     kind: str
@@ -595,6 +777,11 @@ def _related(catalog: Catalog, rules: Sequence[DeclaredRule], code: str) -> set[
         out.add(ind.parent)
     out.update(c.code for c in catalog.children_of(code))
     out.update(i.code for i in catalog if code in i.basis)
+    # the catalog's declared sets of parts: the whole and every member
+    for whole in catalog:
+        for group in whole.parts:
+            if code == whole.code or code in group:
+                out.update({whole.code, *group})
     for rule in rules:
         if code in rule.codes:
             out.update(rule.codes)

@@ -3,7 +3,9 @@
 This is the view that the terminal, the annex workbook and the web share:
 for one org unit and reference year Y, each row of a form with
 KH Y, TH 6 tháng Y, Ước TH Y, KH Y+1, the children's KH Y+1, and for each
-comparison the printed % (if any) beside the computed one.
+comparison the printed % (if any) beside the computed one. Comparisons are
+computed as the column headers say (new ÷ old), or as the form's declared
+convention says (:class:`ktxh.domain.catalog.RatioConvention`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ktxh.domain.catalog import Catalog, Indicator
-from ktxh.domain.compare import RATIOS, Agreement, RatioSpec, classify, ratio, round_half_up
+from ktxh.domain.compare import (
+    RATIOS,
+    Agreement,
+    RatioSpec,
+    classify,
+    input_decimals,
+    ratio,
+    round_half_up,
+)
 from ktxh.domain.numbers import decimals_of
 
 Key = tuple[str, str, int, str]
@@ -105,18 +115,22 @@ def form_rows(
             ]
             dec = _decimals(printed)
             agreement = None
+            convention = catalog.convention(ind.code)
+            unit = catalog.units.get(ind.unit)
+            count = unit is not None and unit.is_count
             if printed.value is not None:
                 agreement, _ = classify(
                     printed.value,
                     dec,
                     new.value,
                     old.value,
-                    _decimals(new),
-                    _decimals(old),
+                    input_decimals(new.printed, count),
+                    input_decimals(old.printed, count),
                     ind.direction,
                     ind.comparable,
+                    convention,
                 )
-            computed = ratio(new.value, old.value, ind.direction, ind.comparable)
+            computed = ratio(new.value, old.value, ind.direction, ind.comparable, convention)
             comps.append(Comparison(spec, computed, printed, dec, agreement))
         rows.append(FormRow(ind, catalog.depth(ind.code), main, kids, tuple(comps)))
     return rows

@@ -18,10 +18,12 @@ column expressions, so a package of a million values is validated in seconds.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,15 +42,26 @@ from ktxh.domain.catalog import (
     Form,
     Indicator,
     Nature,
+    RatioConvention,
     RowKind,
     Unit,
 )
 from ktxh.domain.checks import DeclaredRule, Severity
-from ktxh.domain.dataset import Dataset
+from ktxh.domain.dataset import Dataset, RoundInfo, catalog_for_round, meta_for_round
 from ktxh.domain.importing import Department
 from ktxh.domain.narrative import Claim, ClaimKind
-from ktxh.domain.orgunits import OrgTree, OrgUnit
+from ktxh.domain.orgunits import EventKind, OrgEvent, OrgTree, OrgUnit, check_events
+from ktxh.domain.targets import (
+    TARGET_ACTIONS,
+    TARGET_MEASURES,
+    DocumentKind,
+    TargetBook,
+    TargetKind,
+    book_from_rows,
+    clean_text,
+)
 from ktxh.domain.values import SCHEMA, ValueTable
+from ktxh.domain.years import YEAR_FIELD, render, resolve
 
 FORMAT_VERSION = 2
 DEFAULT_PACKAGE = "laichau-2024"
@@ -93,6 +106,7 @@ class Field:
             "datetime": "datetime",
             "flag": "string",
             "bit": "integer",
+            "year": "string",
         }
         out: dict[str, Any] = {"name": self.name, "type": types[self.kind]}
         if self.description:
@@ -104,6 +118,8 @@ class Field:
             constraints["pattern"] = CODE_PATTERN.strip("^$")
         if self.enum:
             constraints["enum"] = list(self.enum)
+        if self.kind == "year":
+            constraints["pattern"] = YEAR_FIELD.pattern.strip("^$")
         if self.kind == "flag":
             constraints["enum"] = ["", "1"]
         if self.kind == "bit":
@@ -156,7 +172,7 @@ class Resource:
 
 SUBMISSION_STATUSES = ("draft", "submitted", "approved", "returned", "reopened")
 SUBMISSION_ACTIONS = ("submit", "approve", "return", "reopen")
-VALUE_SOURCES = ("seed", "package", "import", "web", "api")
+VALUE_SOURCES = ("seed", "package", "import", "web", "api", "report")
 
 RESOURCES: dict[str, Resource] = {
     r.name: r
@@ -172,6 +188,13 @@ RESOURCES: dict[str, Resource] = {
                     "ratio_estimate_plan ratio_nextplan_estimate",
                 ),
                 Field("seed_line", "integer"),
+                Field(
+                    "ratio_convention",
+                    enum=("", *(c.value for c in RatioConvention)),
+                    description="how the comparison columns compute: new_old (empty, the "
+                    "default: new ÷ old, as the headers say) or old_new_when_lower_is_better "
+                    "(old ÷ new for the rows where lower is better)",
+                ),
             ),
             ("form",),
             required=True,
@@ -201,6 +224,33 @@ RESOURCES: dict[str, Resource] = {
             ("code",),
             (ForeignKey(("parent",), "", ("code",)),),
             required=True,
+            description="each unit as it began (its first name and parent); later changes "
+            "are orgunit_events",
+        ),
+        Resource(
+            "orgunit_events",
+            (
+                Field("id", "code", required=True),
+                Field("date", "date", required=True, description="the first day of the new state"),
+                Field("kind", required=True, enum=tuple(k.value for k in EventKind)),
+                Field(
+                    "sources", "codes", description="the units before (merge, split, rename, move)"
+                ),
+                Field("targets", "codes", description="the units after (merge, split)"),
+                Field("shares", description="a split's shares, one per target, space-separated"),
+                Field("new_name"),
+                Field("new_parent", "code"),
+                Field("level", description="the level abolished"),
+                Field("basis", description="the legal basis: kind, number, date, issuer"),
+                Field("source", description="where the fact comes from: a citation or an address"),
+                Field("note"),
+                Field("recorded_at", "datetime", description="when it was recorded in a store"),
+                Field("recorded_by", outside=True),
+            ),
+            ("id",),
+            (ForeignKey(("new_parent",), "orgunits", ("code",)),),
+            description="dated changes of the org-unit tree: merges, splits, renames, moves, "
+            "levels abolished (docs/orgunits.md)",
         ),
         Resource(
             "indicators",
@@ -241,6 +291,12 @@ RESOURCES: dict[str, Resource] = {
                     "' ; '-separated",
                 ),
                 Field("note"),
+                Field(
+                    "parts",
+                    description="complete sets of parts beyond the sub-items: codes "
+                    "separated by spaces, sets by ' ; '; each set adds up to this row (a "
+                    "rate lies within the range of its parts' rates)",
+                ),
             ),
             ("code",),
             (
@@ -297,7 +353,12 @@ RESOURCES: dict[str, Resource] = {
                 Field("kind", required=True, enum=tuple(k.value for k in ClaimKind)),
                 Field("indicator", "code"),
                 Field("measure", enum=("", "plan", "h1", "estimate", "actual")),
-                Field("year", "integer", required=True),
+                Field(
+                    "year",
+                    "year",
+                    required=True,
+                    description="the claim's year, relative to the round: {Y}, {Y+1}, {Y-1}",
+                ),
                 Field("value", "number"),
                 Field("note"),
             ),
@@ -336,9 +397,27 @@ RESOURCES: dict[str, Resource] = {
                 Field("year", "integer", required=True),
                 Field("due", "date", description="when the units' forms are due"),
                 Field("status", required=True, enum=("open", "closed")),
+                Field("report_number", description="the number of the round's report (2547)"),
+                Field("report_date", "date", description="the date of the round's report"),
             ),
             ("year",),
-            description="reporting rounds: round Y holds plan, h1, estimate of Y and plan of Y+1",
+            description=(
+                "reporting rounds: round Y holds plan, h1, estimate of Y, plan of Y+1 "
+                "and the actual of Y-1"
+            ),
+        ),
+        Resource(
+            "round_events",
+            (
+                Field("year", "integer", required=True),
+                Field("action", required=True, enum=("open", "close")),
+                Field("at", "datetime", required=True),
+                Field("user", outside=True),
+                Field("note", outside=True),
+            ),
+            (),
+            (ForeignKey(("year",), "rounds", ("year",)),),
+            description="every opening and closing of a round, oldest first",
         ),
         Resource(
             "submissions",
@@ -407,6 +486,81 @@ RESOURCES: dict[str, Resource] = {
             ),
             description="every change of a value, oldest first; appended, never rewritten",
         ),
+        # --- targets and the documents that set them (docs/targets.md) ---
+        Resource(
+            "documents",
+            (
+                Field("code", "code", required=True),
+                Field(
+                    "kind",
+                    required=True,
+                    enum=tuple(k.value for k in DocumentKind),
+                    description="nghi_quyet_hdnd, quyet_dinh_ubnd, ke_hoach_ubnd, "
+                    "giao_chi_tieu (an assignment from the level above), khac",
+                ),
+                Field("number", description="the document's number and symbol: 12/NQ-HĐND"),
+                Field("date", "date", required=True, description="issued; in force from then"),
+                Field("issuer", description="HĐND thành phố Lai Châu"),
+                Field("level", description="the issuer's level: tỉnh, thành phố, xã"),
+                Field("title"),
+                Field("amends", "code", description="the code of the document it amends"),
+                Field("note"),
+                Field("recorded_at", "datetime"),
+                Field("recorded_by", outside=True),
+            ),
+            ("code",),
+            (ForeignKey(("amends",), "", ("code",)),),
+            description="documents that set targets: resolutions, decisions, assignments",
+        ),
+        Resource(
+            "targets",
+            (
+                Field("indicator", "code", required=True),
+                Field("orgunit", "code", required=True),
+                Field("year", "integer", required=True),
+                Field("measure", required=True, enum=TARGET_MEASURES),
+                Field(
+                    "document",
+                    "code",
+                    description="the document that set it; empty: the target typed into the "
+                    "plan cell (its text is the value's printed text)",
+                ),
+                Field("text", required=True, description="as written: 6,5-7%; trên 90"),
+                Field("kind", required=True, enum=tuple(k.value for k in TargetKind)),
+                Field("low", "number", description="empty: no lower bound"),
+                Field("high", "number", description="empty: no upper bound"),
+                Field("low_strict", "bit", description="1: the lower bound is excluded (trên)"),
+                Field("high_strict", "bit", description="1: the upper bound is excluded (dưới)"),
+                Field("note"),
+                Field("recorded_at", "datetime"),
+                Field("recorded_by", outside=True),
+            ),
+            ("indicator", "orgunit", "year", "measure", "document"),
+            (
+                ForeignKey(("indicator",), "indicators", ("code",)),
+                ForeignKey(("orgunit",), "orgunits", ("code",)),
+                ForeignKey(("document",), "documents", ("code",)),
+            ),
+            description="targets as documents set them (ranges, bounds, approximations)",
+        ),
+        Resource(
+            "target_events",
+            (
+                Field("at", "datetime", required=True),
+                Field("user", outside=True),
+                Field("action", required=True, enum=TARGET_ACTIONS),
+                Field("document", "code"),
+                Field("indicator", "code"),
+                Field("orgunit", "code"),
+                Field("year", "integer"),
+                Field("measure", enum=("", *TARGET_MEASURES)),
+                Field("old", description="before: a target's text, or a document's fields"),
+                Field("new", description="after"),
+                Field("source", enum=("", *VALUE_SOURCES)),
+            ),
+            (),
+            description="every change of a document or of a target it set, oldest first",
+        ),
     )
 }
 
@@ -468,6 +622,7 @@ class Package:
     rules: list[DeclaredRule] = field(default_factory=list)
     departments: list[Department] = field(default_factory=list)
     unplaced: dict[str, str] = field(default_factory=dict)
+    targets: TargetBook = field(default_factory=TargetBook)
 
     @property
     def name(self) -> str:
@@ -477,18 +632,44 @@ class Package:
     def meta(self) -> dict[str, Any]:
         return dict(self.head.get("ktxh") or {})
 
-    def dataset(self) -> Dataset:
-        """The plan as the rest of ktxh takes it (cleared cells left out)."""
+    def rounds(self) -> dict[int, RoundInfo]:
+        """The package's reporting rounds by year (its reference year when it lists none)."""
+        out = {
+            int(r["year"]): RoundInfo(
+                int(r["year"]),
+                r.get("status") or "open",
+                _opt_date(r.get("due", "")),
+                r.get("report_number", ""),
+                _opt_date(r.get("report_date", "")),
+            )
+            for r in self.rows.get("rounds", [])
+        }
+        year = int(self.meta.get("reference_year") or 0)
+        return out or {year: RoundInfo(year)}
+
+    def dataset(self, year: int | None = None) -> Dataset:
+        """The plan as the rest of ktxh takes it (cleared cells left out), for round
+        ``year`` (the package's reference year by default)."""
+        meta = self.meta
+        head_year = int(meta.get("reference_year") or 0)
+        year = head_year if year is None else year
+        info = self.rounds().get(year, RoundInfo(year))
+        claims = (
+            list(self.claims)
+            if year == head_year
+            else [claim_from_row(r, year) for r in self.rows["claims"]]
+        )
         return Dataset(
             self.name,
-            self.meta,
-            self.catalog,
+            meta_for_round(meta, info),
+            catalog_for_round(self.catalog, year),
             self.tree,
             ValueTable(value_frame(self.frames["values"])),
-            list(self.claims),
+            claims,
             dict(self.unplaced),
             list(self.rules),
             list(self.departments),
+            self.targets,
         )
 
 
@@ -508,7 +689,18 @@ class _Problems:
         return self.count > 0
 
 
+Locate = Callable[[str, Sequence[int], str | None], str]
+"""Names a place of tables given as frames (:func:`check_tables`): resource file
+("indicators.csv"), rows (as a package counts them: the header is row 1) and column
+-> the place in the input people gave (a sheet, its row, its column)."""
+
+_locate: ContextVar[Locate | None] = ContextVar("ktxh_package_locate", default=None)
+
+
 def _where(path: str, row: int | None = None, column: str | None = None) -> str:
+    custom = _locate.get()
+    if custom is not None:
+        return custom(path, [] if row is None else [row], column)
     parts = [path]
     if row is not None:
         parts.append(f"dòng {row}")
@@ -701,6 +893,9 @@ def _check_fields(name: str, frame: pl.DataFrame, res: Resource, problems: _Prob
                 ~col.str.contains(_DATETIME),
                 "không phải thời điểm ISO (2024-07-15T08:30:00+07:00)",
             )
+        elif f.kind == "year":
+            bad = ~col.str.contains(YEAR_FIELD.pattern)
+            what = "không phải năm: {Y}, {Y+1}, {Y-1} ... (theo kỳ báo cáo) hoặc một năm (2026)"
         elif f.kind == "flag":
             bad, what = ~col.is_in(["", "1"]), "chỉ được để trống hoặc 1"
         elif f.kind == "bit":
@@ -721,7 +916,8 @@ def _check_fields(name: str, frame: pl.DataFrame, res: Resource, problems: _Prob
             for row, text in hits.iter_rows():
                 problems.add(f"{_where(name, row, f.name)}: «{text}» {message}")
             if total > hits.height:
-                problems.add(f"{name}, cột «{f.name}»: thêm {total - hits.height} ô sai như trên")
+                more = total - hits.height
+                problems.add(f"{_where(name, None, f.name)}: thêm {more} ô sai như trên")
         if f.kind == "datetime":
             for text in frame.filter(~empty).get_column(f.name).unique().head(100_000):
                 try:
@@ -774,10 +970,13 @@ def _check_keys(frames: dict[str, pl.DataFrame], problems: _Problems, skip: froz
                 rows = dup.filter(pl.all_horizontal(pl.col(c) == row[c] for c in pk)).get_column(
                     "_row"
                 )
-                problems.add(
-                    f"{res.path}, dòng {', '.join(str(r) for r in rows.head(5))}: khóa "
-                    f"({', '.join(key)}) bị trùng"
+                custom = _locate.get()
+                at = (
+                    custom(res.path, rows.head(5).to_list(), None)
+                    if custom is not None
+                    else f"{res.path}, dòng {', '.join(str(r) for r in rows.head(5))}"
                 )
+                problems.add(f"{at}: khóa ({', '.join(key)}) bị trùng")
         for fk in res.foreign_keys:
             target_name = fk.resource or name
             target = frames.get(target_name)
@@ -794,13 +993,19 @@ def _check_keys(frames: dict[str, pl.DataFrame], problems: _Problems, skip: froz
                 missing = present.join(keys, on=cols, how="anti")
             for row in missing.sort("_row").head(20).iter_rows(named=True):
                 shown = ", ".join(row[c] for c in cols)
-                target_text = f"{target_name}.csv" if target_name != name else "chính tệp này"
+                target_text = (
+                    _where(f"{target_name}.csv")
+                    if target_name != name or _locate.get() is not None
+                    else "chính tệp này"
+                )
                 problems.add(
                     f"{_where(res.path, row['_row'], ', '.join(cols))}: «{shown}» không có "
                     f"trong {target_text}"
                 )
             if missing.height > 20:
-                problems.add(f"{res.path}: thêm {missing.height - 20} dòng trỏ tới mã không có")
+                problems.add(
+                    f"{_where(res.path)}: thêm {missing.height - 20} dòng trỏ tới mã không có"
+                )
 
 
 def _parse_datetime(text: str) -> datetime:
@@ -839,6 +1044,68 @@ def read_package(path: Path | str) -> Package:
     return _build(directory, head, frames)
 
 
+def read_resource(path: Path, name: str) -> list[dict[str, str]]:
+    """One CSV file with the columns of resource ``name`` (a file an officer prepared:
+    new org units, reorganisation events), its cells checked as a package's are;
+    :class:`PackageError` lists every fault with the file, row and column."""
+    res = RESOURCES[name]
+    problems = _Problems()
+    if not path.is_file():
+        raise PackageError([f"{path}: không có tệp"])
+    frame = _read_table(path, res, problems)
+    if frame is not None:
+        _check_fields(path.name, frame, res, problems)
+        pk = list(res.primary_key)
+        if pk:
+            for row in frame.filter(pl.struct(pk).is_duplicated()).head(20).iter_rows(named=True):
+                problems.add(
+                    f"{_where(path.name, row['_row'])}: khóa ({', '.join(row[c] for c in pk)}) "
+                    "bị trùng"
+                )
+    if problems or frame is None:
+        raise PackageError(problems.items)
+    return [
+        {k: v for k, v in r.items() if k != "_row"}
+        for r in _unescape(frame, res).iter_rows(named=True)
+    ]
+
+
+def check_tables(
+    head: Mapping[str, Any],
+    tables: Mapping[str, Sequence[Mapping[str, str]]],
+    *,
+    path: Path | str = ".",
+    locate: Locate | None = None,
+) -> Package:
+    """Resources given as rows of text (a plan started from a list of units and a
+    catalog workbook) validated exactly as :func:`read_package` validates a package's
+    files: every cell against its field, the keys, the catalog's and the tree's own
+    rules. A resource not given is empty; a column not given is empty. ``locate``
+    names each fault's place in the input people gave (the rows are counted as a
+    package counts them: the first row of a resource is row 2); without it, as a
+    package's file. :class:`PackageError` lists every fault."""
+    problems = _Problems()
+    frames: dict[str, pl.DataFrame] = {}
+    token = _locate.set(locate)
+    try:
+        for name, res in RESOURCES.items():
+            rows = tables.get(name, ())
+            frame = pl.DataFrame(
+                {
+                    c: pl.Series(c, [r.get(c, "") or "" for r in rows], dtype=pl.String)
+                    for c in res.columns
+                }
+            ).with_row_index("_row", offset=2)
+            _check_fields(res.path, frame, res, problems)
+            frames[name] = frame
+        _check_keys(frames, problems, frozenset())
+        if problems:
+            raise PackageError(problems.items)
+        return _build(Path(path), dict(head), frames)
+    finally:
+        _locate.reset(token)
+
+
 def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame]) -> Package:
     """The domain objects of a package whose tables are sound; the catalog's and the
     tree's own rules (a cycle, a gap in the positions) are checked here, located."""
@@ -866,8 +1133,14 @@ def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame
             unplaced[ind.code] = r["unplaced"]
     catalog = Catalog(forms, indicators, units)
     for p in catalog.validate():
-        problems.add(f"indicators.csv: {p}")
+        problems.add(f"{_where('indicators.csv')}: {p}")
     tree: OrgTree | None = None
+    events = []
+    for n, r in enumerate(rows["orgunit_events"], start=2):
+        try:
+            events.append(event_from_row(r))
+        except ValueError as exc:
+            problems.add(f"{_where('orgunit_events.csv', n, 'shares')}: {exc}")
     try:
         tree = OrgTree(
             [
@@ -880,10 +1153,14 @@ def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame
                     _opt_date(r["valid_to"]),
                 )
                 for r in rows["orgunits"]
-            ]
+            ],
+            events,
         )
     except ValueError as exc:
-        problems.add(f"orgunits.csv: {exc}")
+        problems.add(f"{_where('orgunits.csv')}: {exc}")
+    else:
+        for p in check_events(tree):
+            problems.add(f"orgunit_events.csv: {p}")
     meta = head.get("ktxh") or {}
     top = meta.get("top_orgunit")
     if tree is not None and top and top not in tree.units:
@@ -891,13 +1168,19 @@ def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame
             f"{DESCRIPTOR}, trường «ktxh.top_orgunit»: «{top}» không có trong orgunits.csv"
         )
     claims = []
+    round_year = int(meta.get("reference_year") or 0)
     for n, r in enumerate(rows["claims"], start=2):
         try:
-            claims.append(claim_from_row(r))
+            claims.append(claim_from_row(r, round_year))
         except ValueError as exc:
             problems.add(f"{_where('claims.csv', n)}: {exc}")
     rules = []
     for n, r in enumerate(rows["rules"], start=2):
+        faults = rule_problems(r, indicators)
+        for column, why in faults:
+            problems.add(f"{_where('rules.csv', n, column)}: {why}")
+        if faults:
+            continue
         try:
             rules.append(rule_from_row(r, _where("rules.csv", n, None), indicators))
         except ValueError as exc:
@@ -917,6 +1200,7 @@ def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame
             f"{_where('values.csv', r['_row'], 'value')}: «{r['value']}» nhưng ô in «-» "
             "(không có số liệu)"
         )
+    book = _targets(rows, values, problems)
     if problems:
         raise PackageError(problems.items)
     assert tree is not None
@@ -931,7 +1215,35 @@ def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame
         rules,
         departments,
         unplaced,
+        book,
     )
+
+
+def _targets(
+    rows: dict[str, list[dict[str, str]]], values: pl.DataFrame, problems: _Problems
+) -> TargetBook:
+    """The documents and targets of a package; every text must read as its columns
+    say, and a target typed into a plan cell must be that cell's printed text."""
+    book, found = book_from_rows(rows["documents"], rows["targets"])
+    for file, n, message in found:
+        problems.add(f"{_where(file, n + 2 if n >= 0 else None)}: {message}")
+    own = [(n, r) for n, r in enumerate(rows["targets"], start=2) if not r["document"]]
+    if own:
+        printed = {
+            (r[0], r[1], r[2]): r[3]
+            for r in values.filter(pl.col("measure") == "plan")
+            .select("indicator", "orgunit", "year", "printed")
+            .iter_rows()
+        }
+        for n, r in own:
+            cell = printed.get((r["indicator"], r["orgunit"], r["year"]))
+            if cell is None or clean_text(cell) != clean_text(r["text"]):
+                problems.add(
+                    f"{_where('targets.csv', n, 'text')}: chỉ tiêu nhập trên biểu «{r['text']}» "
+                    f"phải là chữ của ô kế hoạch trong values.csv, nhưng ô đó là "
+                    f"«{cell if cell is not None else '(không có)'}»"
+                )
+    return book
 
 
 def _opt_int(text: str) -> int | None:
@@ -942,10 +1254,40 @@ def _opt_date(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def event_from_row(r: Mapping[str, str]) -> OrgEvent:
+    """One row of orgunit_events.csv (every column a string) as an :class:`OrgEvent`;
+    ``ValueError`` for shares that are not numbers."""
+    try:
+        shares = tuple(float(x) for x in r.get("shares", "").split())
+    except ValueError:
+        raise ValueError(
+            f"«{r.get('shares', '')}» phải là các tỷ lệ (số thập phân, dấu chấm) cách nhau bởi "
+            "dấu cách, mỗi đơn vị mới một tỷ lệ"
+        ) from None
+    return OrgEvent(
+        id=r["id"],
+        day=date.fromisoformat(r["date"]),
+        kind=EventKind(r["kind"]),
+        sources=tuple(r.get("sources", "").split()),
+        targets=tuple(r.get("targets", "").split()),
+        shares=shares,
+        new_name=r.get("new_name", ""),
+        new_parent=r.get("new_parent", ""),
+        level=r.get("level", ""),
+        basis=r.get("basis", ""),
+        source=r.get("source", ""),
+        note=r.get("note", ""),
+    )
+
+
 def form_from_row(r: Mapping[str, str]) -> Form:
     """One row of forms.csv (every column a string) as a :class:`Form`."""
     return Form(
-        int(r["form"]), r["title"], tuple(r["columns"].split()), _opt_int(r.get("seed_line", ""))
+        int(r["form"]),
+        r["title"],
+        tuple(r["columns"].split()),
+        _opt_int(r.get("seed_line", "")),
+        RatioConvention.parse(r.get("ratio_convention") or ""),
     )
 
 
@@ -976,28 +1318,113 @@ def indicator_from_row(r: Mapping[str, str], where: str) -> Indicator:
             seed_line=_opt_int(r.get("seed_line", "")),
             values_line=_opt_int(r.get("values_line", "")),
             note=r.get("note", ""),
+            parts=parts_from_text(r.get("parts") or ""),
         )
     except (KeyError, ValueError) as exc:
         raise PackageError([f"{where}: {exc}"]) from None
 
 
-def claim_from_row(r: Mapping[str, str]) -> Claim:
-    """One row of claims.csv (every column a string) as a :class:`Claim`."""
+def parts_from_text(text: str) -> tuple[tuple[str, ...], ...]:
+    """ "B09.004 B09.005 ; B02.018 B02.056" as sets of codes."""
+    return tuple(tuple(g.split()) for g in text.split(";") if g.split())
+
+
+def claim_from_row(r: Mapping[str, str], year: int) -> Claim:
+    """One row of claims.csv (every column a string) as a :class:`Claim` of round
+    ``year``: its year field and the years in its text resolved."""
     return Claim(
         id=r["id"],
         section=r["section"],
         item=r.get("item", ""),
         seed_line=_opt_int(r.get("seed_line", "")),
-        text=r["text"],
+        text=render(r["text"], year),
         printed=r["printed"],
         unit_printed=r.get("unit_printed", ""),
         kind=ClaimKind(r["kind"]),
         indicator=r.get("indicator") or None,
         measure=r.get("measure", ""),
-        year=int(r["year"]),
+        year=resolve(r["year"], year),
         value=Decimal(r["value"]) if r.get("value") else None,
         note=r.get("note", ""),
     )
+
+
+RULE_OPERATORS = ("==", "<=", ">=")
+_TERM = re.compile(
+    r"\s*(?:(?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)|(?P<name>[A-Za-z_][A-Za-z0-9._]*)"
+    r"|(?P<op>[-+*/])|(?P<open>\()|(?P<close>\)))"
+)
+
+
+def expression_problem(text: str) -> str | None:
+    """What keeps a side of a declared rule from being an expression of terms, in
+    Vietnamese: empty, a term missing (between two operations, at either end, inside
+    parentheses), unbalanced parentheses, a character that is not allowed."""
+    if not text.strip():
+        return "biểu thức trống: ghi mã chỉ tiêu, số và các phép tính + - * /"
+    expect_term = True  # a term (or "(", or a unary minus) must come next
+    depth = 0
+    pos = 0
+    stripped = text.rstrip()
+    while pos < len(stripped):
+        m = _TERM.match(stripped, pos)
+        if m is None or m.end() == pos:
+            bad = stripped[pos:].strip()[:1]
+            return (
+                f"biểu thức «{text}» có ký tự «{bad}» không dùng được (chỉ mã chỉ tiêu, số, "
+                "+ - * / và dấu ngoặc)"
+            )
+        pos = m.end()
+        if m.group("num") or m.group("name"):
+            if not expect_term:
+                return f"biểu thức «{text}» thiếu phép tính giữa hai số hạng"
+            expect_term = False
+        elif m.group("op"):
+            if expect_term and m.group("op") != "-":
+                return f"biểu thức «{text}» có số hạng trống (trước phép tính «{m.group('op')}»)"
+            expect_term = True
+        elif m.group("open"):
+            if not expect_term:
+                return f"biểu thức «{text}» thiếu phép tính trước dấu «(»"
+            depth += 1
+        else:
+            if expect_term:
+                return f"biểu thức «{text}» có số hạng trống (trước dấu «)»)"
+            depth -= 1
+            if depth < 0:
+                return f"biểu thức «{text}» thừa dấu «)»"
+    if expect_term:
+        return f"biểu thức «{text}» có số hạng trống (ở cuối)"
+    if depth:
+        return f"biểu thức «{text}» thiếu dấu «)»"
+    return None
+
+
+def rule_problems(r: Mapping[str, str], indicators: Container[str]) -> list[tuple[str, str]]:
+    """(column, Vietnamese reason) of what is wrong with one row of rules.csv that the
+    fields alone do not say: a side that is not an expression of terms, a code that is
+    not in the catalog, an operator or a severity that is not one of the accepted."""
+    out: list[tuple[str, str]] = []
+    for side in ("left", "right"):
+        text = r.get(side, "")
+        why = expression_problem(text)
+        if why:
+            out.append((side, why))
+            continue
+        names = [m.group("name") for m in _TERM.finditer(text) if m.group("name")]
+        unknown = [c for c in dict.fromkeys(names) if c not in indicators]
+        if unknown:
+            out.append((side, "mã chỉ tiêu không có trong danh mục: " + ", ".join(unknown)))
+    operator = r.get("operator", "")
+    if operator not in RULE_OPERATORS:
+        out.append(("operator", f"«{operator}» phải là một trong: {', '.join(RULE_OPERATORS)}"))
+    try:
+        Severity.parse(r.get("severity", ""))
+    except ValueError:
+        out.append(
+            ("severity", f"«{r.get('severity', '')}» phải là một trong: lỗi, cảnh báo, lưu ý")
+        )
+    return out
 
 
 def rule_from_row(
@@ -1078,40 +1505,129 @@ def read_dataset(path: Path | str) -> Dataset:
 
 # --- writing ------------------------------------------------------------------------
 
+Rows = Iterable[Sequence[object]]
+"""A resource's rows: sequences of cells in the resource's column order (text, numbers,
+dates, None), or typed polars frames with the resource's columns."""
+
+ROWS_PER_CHUNK = 100_000
+
 
 def write_package(
-    directory: Path, head: Mapping[str, Any], tables: Mapping[str, Iterable[Sequence[str]]]
+    directory: Path,
+    head: Mapping[str, Any],
+    tables: Mapping[str, Rows | Iterable[pl.DataFrame]],
+    time_zone: str = "UTC",
 ) -> dict[str, int]:
-    """Write a package: ``datapackage.json`` and one CSV file per resource, each row a
-    sequence of text in the resource's column order. Returns the rows written per
-    resource. Files are written whole, each through a temporary file."""
+    """Write a package: ``datapackage.json`` and one CSV file per resource. Returns the
+    rows written per resource. Each file is written through a temporary file, in
+    chunks formatted by column (:func:`text_frame`), so a province's values are
+    written in seconds; timestamps are written in ``time_zone`` with its offset."""
     directory.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     for res in RESOURCES.values():
-        rows = tables.get(res.name, ())
-        outside = [n for n, f in enumerate(res.fields) if f.outside]
-        if outside:
-            rows = (
-                tuple(escape_cell(v) if n in outside else v for n, v in enumerate(row))
-                for row in rows
-            )
-        counts[res.name] = _write_csv(directory / res.path, res.columns, rows)
+        target = directory / res.path
+        tmp = target.with_name(f".{target.name}.tmp")
+        n = 0
+        with tmp.open("wb") as fh:
+            fh.write(_csv_bytes(pl.DataFrame({c: [c] for c in res.columns})))
+            for chunk in _chunks(tables.get(res.name, ()), res):
+                fh.write(_csv_bytes(text_frame(chunk, res, time_zone)))
+                n += chunk.height
+        tmp.replace(target)
+        counts[res.name] = n
     text = json.dumps(descriptor(head), ensure_ascii=False, indent=2) + "\n"
     _replace(directory / DESCRIPTOR, text.encode("utf-8"))
     return counts
 
 
-def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
-    tmp = path.with_name(f".{path.name}.tmp")
-    n = 0
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(columns)
-        for row in rows:
-            w.writerow(row)
-            n += 1
-    tmp.replace(path)
-    return n
+def _chunks(source: Rows | Iterable[pl.DataFrame], res: Resource) -> Iterator[pl.DataFrame]:
+    """Frames of at most :data:`ROWS_PER_CHUNK` rows, whatever the source gives."""
+    batch: list[Sequence[object]] = []
+    for item in source:
+        if isinstance(item, pl.DataFrame):
+            yield item
+            continue
+        batch.append(item)
+        if len(batch) == ROWS_PER_CHUNK:
+            yield _frame_of(batch, res)
+            batch = []
+    if batch:
+        yield _frame_of(batch, res)
+
+
+def _frame_of(rows: list[Sequence[object]], res: Resource) -> pl.DataFrame:
+    columns = list(zip(*rows, strict=True))
+    return pl.DataFrame(
+        {
+            c: pl.Series(c, [text_of(v) for v in col], dtype=pl.String)
+            for c, col in zip(res.columns, columns, strict=True)
+        }
+    )
+
+
+def text_frame(frame: pl.DataFrame, res: Resource, time_zone: str = "UTC") -> pl.DataFrame:
+    """A frame of the resource's columns as the text a package holds: plain numbers
+    ("." decimal point, no exponent, no trailing ".0"), ISO dates and timestamps (in
+    ``time_zone``, with the offset), "" for nothing, text from outside escaped."""
+    out = {}
+    for f in res.fields:
+        if f.name not in frame.columns:
+            out[f.name] = pl.Series(f.name, [""] * frame.height, dtype=pl.String)
+            continue
+        col = frame.get_column(f.name)
+        dtype = col.dtype
+        if dtype.is_float():
+            text = plain_numbers(col)
+        elif isinstance(dtype, pl.Datetime):
+            local = col.dt.replace_time_zone("UTC") if dtype.time_zone is None else col
+            local = local.dt.convert_time_zone(time_zone)
+            text = pl.select(
+                pl.when(local.dt.microsecond() == 0)
+                .then(local.dt.strftime("%Y-%m-%dT%H:%M:%S%:z"))
+                .otherwise(local.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f%:z"))
+            ).to_series()
+        elif dtype == pl.Date:
+            text = col.dt.strftime("%Y-%m-%d")
+        elif dtype == pl.Boolean:
+            text = col.cast(pl.Int8).cast(pl.String)
+        else:
+            text = col.cast(pl.String)
+        text = text.fill_null("")
+        if f.outside:
+            text = pl.select(
+                pl.when(text.str.contains(r"^[=+\-@\t\r']"))
+                .then(pl.lit("'") + text)
+                .otherwise(text)
+            ).to_series()
+        out[f.name] = text.alias(f.name)
+    return pl.DataFrame(out)
+
+
+def plain_numbers(values: pl.Series) -> pl.Series:
+    """Floats as :func:`ktxh.domain.numbers.plain_number` writes them, by column: polars'
+    shortest round-trip digits, without a trailing ".0"; the rare ones it writes with
+    an exponent are written one by one."""
+    from ktxh.domain.numbers import plain_number
+
+    if not values.is_finite().fill_null(True).all():
+        raise ValueError("số không hữu hạn trong cột " + values.name)
+    text = values.cast(pl.String).str.replace(r"\.0$", "")
+    text = pl.select(pl.when(values == 0).then(pl.lit("0")).otherwise(text)).to_series()
+    odd = text.str.contains("e").fill_null(False)
+    if odd.any():
+        idx = odd.arg_true()
+        text = text.scatter(idx, [plain_number(v) for v in values.gather(idx).to_list()])
+    return text
+
+
+def _csv_bytes(frame: pl.DataFrame) -> bytes:
+    """Rows of text as CSV: "\n" line ends, fields quoted only when they must be, an
+    empty field written empty."""
+    buf = io.BytesIO()
+    frame.select(
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
+    ).write_csv(buf, include_header=False, line_terminator="\n", quote_style="necessary")
+    return buf.getvalue()
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -1124,6 +1640,8 @@ def text_of(value: object) -> str:
     """A cell of a written package: "" for None, ISO for dates, plain numbers."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):

@@ -26,7 +26,7 @@ def report_cells(ds: Dataset, *, children: bool = True) -> CellIndex:
     f = ds.values.frame
     shown = pl.col("orgunit") == top
     if children:
-        kids = [u.code for u in ds.tree.children(top)]
+        kids = [u.code for u in ds.breakdown_units(top)]
         next_plan = (pl.col("measure") == "plan") & (pl.col("year") == ds.reference_year + 1)
         shown = shown | (pl.col("orgunit").is_in(kids) & next_plan)
     frame = f.filter(shown)

@@ -33,7 +33,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Direction, Form, Indicator, RowKind
+from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Form, Indicator, RowKind
 from ktxh.domain.compare import RATIO_BY_KEY, RatioSpec, ratio
 from ktxh.domain.dataset import Dataset
 from ktxh.domain.importing import CellRef, Entry, Issue, Problem, SourceInfo, describe_key
@@ -107,7 +107,7 @@ def _layout(ds: Dataset, form: Form, indicators: list[Indicator]) -> Layout:
         col += 1
     units: list[tuple[str, str, int]] = []
     if form.has_unit_breakdown and next_col is not None:
-        for child in ds.tree.children(top):
+        for child in ds.breakdown_units(top):
             units.append((child.code, child.name, col))
             col += 1
     ratios = []
@@ -216,13 +216,22 @@ def _check_highlights(highlights: Highlights) -> dict[Key, tuple[str, str]]:
     return out
 
 
-def _formula(new: str, old: str, direction: Direction) -> str:
-    """``new / old × 100`` (``old / new`` where lower is better), blank where meaningless.
+INVERTED_HEADER_MARK = " (*)"
+INVERTED_NOTE = "(*) tính ngược: cũ/mới"
+INVERTED_COMMENT = (
+    "(*) Cột so sánh tính như tiêu đề (mới/cũ); riêng chỉ tiêu càng thấp càng tốt, "
+    "theo quy ước của biểu, tính ngược lại (cũ/mới) và ghi ở cột Ghi chú."
+)
+
+
+def _formula(new: str, old: str, inverted: bool = False) -> str:
+    """``new / old × 100`` as the column header says (``old / new`` where the form's
+    convention inverts the row), blank where meaningless.
 
     Mirrors :func:`ktxh.domain.compare.ratio`: both cells numbers (not empty,
     not "-"), a non-zero denominator, no change of sign.
     """
-    num, den = (old, new) if direction is Direction.DOWN else (new, old)
+    num, den = (old, new) if inverted else (new, old)
     return (
         f"=IF(AND(ISNUMBER({new}),ISNUMBER({old})),"
         f'IF(AND({den}<>0,{new}*{old}>=0),{num}/{den}*100,""),"")'
@@ -244,7 +253,11 @@ def _merge(ws: Any, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any) -> 
         ws.merge_range(r1, c1, r2, c2, text, fmt)
 
 
-def _write_header(ws: Any, layout: Layout, fmts: Formats, y: int, meta: ReportMeta) -> None:
+def _write_header(
+    ws: Any, layout: Layout, fmts: Formats, y: int, meta: ReportMeta, inverted: bool = False
+) -> None:
+    """``inverted``: some rows compare old ÷ new (the form's convention); their
+    comparison headers are marked and explained."""
     last = layout.last_col
     form = layout.form
     ws.merge_range(
@@ -291,7 +304,15 @@ def _write_header(ws: Any, layout: Layout, fmts: Formats, y: int, meta: ReportMe
     if layout.ratios:
         _merge(ws, top, layout.ratios[0][1], top, layout.ratios[-1][1], "So sánh (%)", h)
         for spec, c in layout.ratios:
-            _merge(ws, top + 1, c, bottom, c, ratio_header(spec, y), h)
+            mark = INVERTED_HEADER_MARK if inverted else ""
+            _merge(ws, top + 1, c, bottom, c, ratio_header(spec, y) + mark, h)
+            if inverted:
+                ws.write_comment(
+                    top + 1,
+                    c,
+                    INVERTED_COMMENT,
+                    {"author": "ktxh", "x_scale": 2, "font_name": FONT},
+                )
     _merge(ws, top, layout.note_col, bottom, layout.note_col, "Ghi chú", h)
     for r in range(top, bottom + 1):
         ws.set_row(r, 48 if r == bottom else 22)
@@ -448,6 +469,7 @@ class _Sheet:
                 ws.write_number(row, c, cell.value, fmt)
             self._comment(row, c, comment)
         y, top = self.y, self.top
+        inverted = layout.form.ratio_convention.inverts(ind.direction) and ind.comparable
         for spec, c in layout.ratios:
             assert spec.printed_measure is not None
             key = (ind.code, top, y + spec.printed_year_offset, spec.printed_measure)
@@ -460,12 +482,12 @@ class _Sheet:
                 continue
             new = cells[(ind.code, top, y + spec.new[1], spec.new[0])].value
             old = cells[(ind.code, top, y + spec.old[1], spec.old[0])].value
-            cached = ratio(new, old, ind.direction, ind.comparable)
+            cached = ratio(new, old, ind.direction, ind.comparable, layout.form.ratio_convention)
             new_col = layout.cols.get((top, y + spec.new[1], spec.new[0]))
             old_col = layout.cols.get((top, y + spec.old[1], spec.old[0]))
             if new_col is not None and old_col is not None:
                 formula = _formula(
-                    xl_rowcol_to_cell(row, new_col), xl_rowcol_to_cell(row, old_col), ind.direction
+                    xl_rowcol_to_cell(row, new_col), xl_rowcol_to_cell(row, old_col), inverted
                 )
                 ws.write_formula(row, c, formula, fmt, "" if cached is None else cached)
             elif cached is not None:
@@ -473,7 +495,10 @@ class _Sheet:
             else:
                 ws.write_blank(row, c, None, fmt)
             self._comment(row, c, comment)
-        ws.write_blank(row, layout.note_col, None, fmts.get(**style))
+        if inverted and layout.ratios and not group:
+            ws.write_string(row, layout.note_col, INVERTED_NOTE, fmts.get(text_wrap=True, **style))
+        else:
+            ws.write_blank(row, layout.note_col, None, fmts.get(**style))
 
 
 def write_annex(
@@ -507,7 +532,10 @@ def write_annex(
         layout = _layout(ds, form, indicators)
         ws = wb.add_worksheet(layout.sheet)
         _page_setup(ws, layout)
-        _write_header(ws, layout, fmts, y, meta)
+        inverted = any(
+            form.ratio_convention.inverts(i.direction) and i.comparable for i in indicators
+        )
+        _write_header(ws, layout, fmts, y, meta, inverted)
         sheet = _Sheet(ws, fmts, layout, cells, marks, y, top, ratio_dec)
         for ind in indicators:
             sheet.write_row(ind, ds.catalog.depth(ind.code))
@@ -709,6 +737,6 @@ def read_annex(
         return None, [], problems
     if not years:
         return None, entries, problems
-    units = (top, *(u.code for u in ds.tree.children(top)))
+    units = (top, *(u.code for u in ds.breakdown_units(top)))
     source = SourceInfo(file, "annex", next(iter(years)), units, None, tuple(forms))
     return source, entries, problems

@@ -9,9 +9,10 @@ any parser sees the data:
   OLE compound file), a password-protected workbook (also an OLE compound
   file, holding an ``EncryptedPackage`` stream), an .xlsb, an OpenDocument
   .ods, a PDF, text;
-* a zip bomb: too many parts, a declared uncompressed size above the limits,
-  or a compression ratio no spreadsheet has; then every part is decompressed
-  with a cap, so a part that lies about its size fails its CRC and is refused;
+* a zip bomb: too many parts, a declared uncompressed size above the limits
+  (one part, the whole file), or a compression ratio no spreadsheet has (one
+  part, the whole file); then every part is decompressed with a cap, so a part
+  that lies about its size fails its CRC and is refused;
 * macros (``vbaProject.bin``, Excel 4 macro sheets, the macro-enabled content
   type, an .xlsm/.xltm name), external links to other workbooks and external
   data connections;
@@ -20,6 +21,10 @@ any parser sees the data:
 :func:`formula_cells` finds the cells that hold a formula (calamine only gives
 their cached results): formulas in input cells are refused by the readers,
 never evaluated. XML parsed here goes through defusedxml.
+
+The files of one request (an upload of many workbooks, one ``ktxh import``) share
+a :class:`Budget`: their bytes, their uncompressed bytes and their parts together,
+counted from each file's directory before anything is decompressed.
 """
 
 from __future__ import annotations
@@ -51,15 +56,23 @@ _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """How much an input file may hold. The defaults fit a province's annex workbook
-    with room to spare (1,9 MiB for 1.000 communes)."""
+    """How much an input file, and one request's files together, may hold. The
+    defaults fit a province's annex workbook with room to spare (1.000 communes:
+    1,9 MiB, 12 MiB uncompressed in 22 parts, the largest 2,5 MiB; a ward's
+    template: 40 KiB, 0,2 MiB in 18 parts) and a request of 100 templates."""
 
     max_file_bytes: int = 20 * MiB
-    max_total_bytes: int = 200 * MiB  # all parts, uncompressed
-    max_part_bytes: int = 100 * MiB  # one part, uncompressed
-    max_ratio: float = 100.0  # uncompressed / compressed, for parts above ratio_from_bytes
+    max_total_bytes: int = 64 * MiB  # all parts of a file, uncompressed
+    max_part_bytes: int = 32 * MiB  # one part, uncompressed
+    # uncompressed / compressed, of a part and of a whole file above ratio_from_bytes
+    # (spreadsheets compress 5 to 10 times)
+    max_ratio: float = 100.0
     ratio_from_bytes: int = 1 * MiB
-    max_parts: int = 2000
+    max_parts: int = 500
+    # one request (an upload, one `ktxh import`): every file together
+    max_request_bytes: int = 200 * MiB
+    max_request_total_bytes: int = 256 * MiB
+    max_request_parts: int = 10000
 
 
 DEFAULT_LIMITS = Limits()
@@ -152,6 +165,67 @@ def sniff(data: bytes, name: str) -> None:
     raise UnsafeFile(Issue.NOT_WORKBOOK, f"tệp {what}")
 
 
+@dataclass
+class Budget:
+    """What the files of one request may hold together (:class:`Limits`' ``max_request_*``).
+
+    :meth:`charge` counts a file from its zip directory (declared sizes: the reading
+    in :func:`open_package` never decompresses more than a part declares), before
+    anything is decompressed; a file over the budget is refused as a whole, and the
+    budget keeps what was charged before it.
+    """
+
+    limits: Limits = DEFAULT_LIMITS
+    file_bytes: int = 0
+    uncompressed: int = 0
+    parts: int = 0
+
+    def charge_bytes(self, size: int) -> None:
+        """Count a file's own size; :class:`UnsafeFile` once the request's are too many."""
+        if self.file_bytes + size > self.limits.max_request_bytes:
+            raise UnsafeFile(
+                Issue.TOO_LARGE,
+                f"các tệp gửi cùng lúc quá lớn: tệp này đưa tổng dung lượng lên "
+                f"{mib_text(self.file_bytes + size)}, giới hạn của một lần nhập là "
+                f"{mib_text(self.limits.max_request_bytes)}; hãy gửi thành nhiều lần",
+            )
+        self.file_bytes += size
+
+    def charge(self, data: bytes) -> None:
+        """Count a file's declared content (uncompressed bytes and parts); raise
+        :class:`UnsafeFile` when the request would go over. A file that is not a zip,
+        or that is over a file's own limits, is not counted (:func:`open_package`
+        refuses it with its reason)."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                infos = zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+            return
+        total = sum(i.file_size for i in infos)
+        lim = self.limits
+        if (
+            len(infos) > lim.max_parts
+            or total > lim.max_total_bytes
+            or (total > lim.ratio_from_bytes and total > lim.max_ratio * max(len(data), 1))
+        ):
+            return  # refused on its own by open_package, with the reason: not counted
+        if self.parts + len(infos) > lim.max_request_parts:
+            raise UnsafeFile(
+                Issue.ZIP_BOMB,
+                f"các tệp gửi cùng lúc có tổng cộng hơn {format_number(lim.max_request_parts)} "
+                "phần nén, quá nhiều cho một lần nhập; hãy gửi thành nhiều lần",
+            )
+        if self.uncompressed + total > lim.max_request_total_bytes:
+            raise UnsafeFile(
+                Issue.ZIP_BOMB,
+                f"các tệp gửi cùng lúc giải nén ra quá lớn (tệp này đưa tổng lên "
+                f"{mib_text(self.uncompressed + total)}, giới hạn của một lần nhập là "
+                f"{mib_text(lim.max_request_total_bytes)}); hãy gửi thành nhiều lần",
+            )
+        self.parts += len(infos)
+        self.uncompressed += total
+
+
 def open_package(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Package:
     """Check an input file's container; raise :class:`UnsafeFile` when it is refused."""
     if len(data) > limits.max_file_bytes:
@@ -169,6 +243,7 @@ def open_package(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Pac
     with zf:
         infos = zf.infolist()
         _check_container(infos, name, limits)
+        _check_whole(infos, len(data), limits)
         parts = _read_parts(zf, infos, limits)
     _check_content(parts, name)
     return Package(name, data, parts)
@@ -247,6 +322,19 @@ def _check_container(infos: list[zipfile.ZipInfo], name: str, limits: Limits) ->
                 f"sổ tính (tối đa {format_number(limits.max_ratio, 0)} lần); tệp có thể là bom "
                 "nén (zip bomb)",
             )
+
+
+def _check_whole(infos: list[zipfile.ZipInfo], size: int, limits: Limits) -> None:
+    """The whole file's compression ratio: many parts each just under the per-part
+    threshold must not add up to a bomb."""
+    total = sum(i.file_size for i in infos)
+    if total > limits.ratio_from_bytes and total > limits.max_ratio * max(size, 1):
+        raise UnsafeFile(
+            Issue.ZIP_BOMB,
+            f"tệp giải nén ra {mib_text(total)} từ {mib_text(size)}, gấp "
+            f"{format_number(total / max(size, 1), 0)} lần, bất thường với một sổ tính (tối đa "
+            f"{format_number(limits.max_ratio, 0)} lần); tệp có thể là bom nén (zip bomb)",
+        )
 
 
 def _read_parts(

@@ -37,7 +37,7 @@ import io
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, cast
@@ -247,9 +247,15 @@ def _form_rows(catalog: Catalog, form: int, is_top: bool) -> list[Row]:
 def _columns(form: Form, year: int) -> tuple[Column, ...]:
     out = []
     col = FIRST_VALUE_COL
-    ref_group = f"Năm {year - 1} (để tham khảo)"
+    ref_group = f"Năm {year - 1}"
     for measure, header in REFERENCE_MEASURES:
-        out.append(Column(measure, year - 1, col, ref_group, header, False))
+        # the year before is there to look at; its actual is entered in this round
+        entered = measure == "actual"
+        out.append(
+            Column(
+                measure, year - 1, col, ref_group, header + (" (nhập)" if entered else ""), entered
+            )
+        )
         col += 1
     for flag, measure, offset, header in INPUT_MEASURES:
         if flag not in form.columns:
@@ -274,6 +280,11 @@ def template_layout(
     if orgunit not in tree.units:
         raise TemplateError(f"Không có đơn vị mã «{orgunit}» trong bộ dữ liệu")
     unit = tree[orgunit]
+    if not tree.valid_in_year(orgunit, year):
+        raise TemplateError(
+            f"{unit.full_name} (mã {unit.code}) không có hiệu lực trong năm {year} "
+            f"({unit.validity()}): không có biểu mẫu của đơn vị này cho kỳ năm {year}"
+        )
     is_top = orgunit == top
     wanted = list(forms) if forms else (list(department.forms) if department else [])
     for n in wanted:
@@ -286,7 +297,11 @@ def template_layout(
     for n in sorted(set(wanted)):
         form = catalog.forms[n]
         rows = _form_rows(catalog, n, is_top)
-        columns = _columns(form, year)
+        # no input for a year the unit is not valid in (a ward abolished before next year)
+        columns = tuple(
+            replace(c, input=c.input and tree.valid_in_year(orgunit, c.year))
+            for c in _columns(form, year)
+        )
         if not any(r.input for r in rows) or not any(c.input for c in columns):
             if forms or department:
                 raise TemplateError(

@@ -55,9 +55,22 @@ def parse_role(text: str) -> models.Role:
         ) from None
 
 
+def _check_text(text: str, what: str, limit: int) -> None:
+    """No control characters (a NUL cannot be stored by PostgreSQL), bounded length."""
+    from ktxh.store.actions import text_problem
+
+    reason = text_problem(text, limit)
+    if reason:
+        raise AccountError(f"{what} không hợp lệ: {reason}")
+
+
 def save_account(account: Account, password: str | None = None) -> User:
     """Create or update a user and its role. ``password`` None keeps the one it has
     (a new user without one cannot log in on the web: a command-line user)."""
+    _check_text(account.username, "Tên đăng nhập", models.USER_NAME)
+    if not account.username.strip():
+        raise AccountError("Tên đăng nhập không được để trống")
+    _check_text(account.title, "Chức danh", 200)
     plan = current_plan()
     if not models.OrgUnit.objects.filter(code=account.orgunit).exists():
         raise AccountError(f"Không có đơn vị «{account.orgunit}»")
@@ -120,6 +133,7 @@ def create_demo_accounts(password: str = DEMO_PASSWORD) -> list[Account]:
 
 def acting_user(username: str) -> User:
     """The store's user of that name, with a role; :class:`AccountError` otherwise."""
+    _check_text(username, "Tên người dùng", models.USER_NAME)
     user = get_user_model().objects.filter(username=username).first()
     if user is None or not models.Profile.objects.filter(user=user).exists():
         raise AccountError(

@@ -8,9 +8,12 @@ comes back.
 :func:`write_values` is the only way a value changes. It is all-or-nothing
 (a batch is written whole or not at all) and refuses, cell by cell with a
 Vietnamese reason, what it cannot write: a cell outside the user's scope, a
-heading row, a number that is not one ("4.70"), a cell locked by the
-workflow, and a cell changed since the writer read it (optimistic
-concurrency: each write names the version it saw; 0 for an empty cell). The
+heading row, a year outside the store's reporting rounds, a number that is not
+one ("4.70") or that the store cannot keep (not finite, too large, too many
+digits: :func:`check_number`), text with control characters or too long
+(:func:`clean_text`), a cell locked by the workflow, and a cell changed since
+the writer read it (optimistic concurrency: each write names the version it
+saw; 0 for an empty cell). The
 Excel import (:mod:`ktxh.store.imports`, from the web or the command line)
 calls it with ``source=Source.IMPORT`` and each cell's ``source_ref``
 ("phu-luc.xlsx!Biểu 2!F12").
@@ -19,12 +22,15 @@ calls it with ``source=Source.IMPORT`` and each cell's ``source_ref``
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import secrets
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
@@ -33,6 +39,7 @@ from django.utils import timezone
 
 from ktxh.domain.importing import Lock
 from ktxh.domain.numbers import NumberError, format_number, parse_number
+from ktxh.domain.orgunits import period_day
 from ktxh.store.lookup import IndicatorInfo, lookup
 from ktxh.store.models import (
     ENTERABLE_MEASURES,
@@ -59,6 +66,72 @@ Key = tuple[str, str, int, str]
 VALUE_TABLE = Value._meta.db_table
 CHANGE_TABLE = ValueChange._meta.db_table
 SUBMISSION_TABLE = Submission._meta.db_table
+
+
+# --- what the store accepts ------------------------------------------------------------
+
+MAX_MAGNITUDE = Decimal(10) ** 15  # |value| below a thousand trillion
+MAX_SIGNIFICANT = 15  # digits a stored number (a double) keeps exactly
+MAX_DECIMALS = 9
+PRINTED_LENGTH: int = Value._meta.get_field("printed").max_length or 60
+SOURCE_REF_LENGTH: int = Value._meta.get_field("source_ref").max_length or 300
+KEY_LENGTH = 64  # an indicator's or an org unit's code
+COMMENT_LENGTH = 2000  # a submitter's note, a reviewer's opinion
+LINE_BREAKS = frozenset("\t\n\r")
+
+
+class InvalidInput(ValueError):
+    """A value refused at the boundary; the message (Vietnamese) names the field."""
+
+
+def text_problem(text: str, max_length: int, *, multiline: bool = False) -> str | None:
+    """Why ``text`` cannot be stored (Vietnamese), or None. Control characters are
+    refused (a NUL cannot be stored by PostgreSQL; the others are invisible), and so
+    are lone surrogates (not UTF-8) and text longer than ``max_length``; ``multiline``
+    text may hold tabs and line breaks."""
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if kind == "Cc" and not (multiline and ch in LINE_BREAKS):
+            return f"có ký tự điều khiển không in được (U+{ord(ch):04X})"
+        if kind == "Cs":
+            return f"có ký tự không hợp lệ trong UTF-8 (U+{ord(ch):04X})"
+    if len(text) > max_length:
+        return f"dài {format_number(len(text))} ký tự, tối đa {format_number(max_length)}"
+    return None
+
+
+def clean_text(text: str, field: str, max_length: int, *, multiline: bool = False) -> str:
+    """``text`` when it may be stored; :class:`InvalidInput` naming ``field`` otherwise."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"«{field}» phải là chuỗi ký tự")
+    reason = text_problem(text, max_length, multiline=multiline)
+    if reason:
+        raise InvalidInput(f"«{field}» {reason}")
+    return text
+
+
+def check_number(d: Decimal) -> str | None:
+    """Why a number cannot be stored (Vietnamese), or None: it must be finite, below
+    :data:`MAX_MAGNITUDE` and have at most :data:`MAX_DECIMALS` decimals and
+    :data:`MAX_SIGNIFICANT` significant digits (what the stored double keeps)."""
+    if not d.is_finite():
+        return "không phải số hữu hạn (NaN hoặc vô cực)"
+    if abs(d) >= MAX_MAGNITUDE:
+        return f"số quá lớn: giá trị tuyệt đối phải nhỏ hơn {format_number(MAX_MAGNITUDE)}"
+    if d == 0:
+        return None
+    _sign, digits, exponent = d.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    decimals = max(0, -exponent)
+    if decimals > MAX_DECIMALS:
+        return f"có {decimals} chữ số thập phân, tối đa {MAX_DECIMALS}"
+    significant = len(digits)
+    if significant > MAX_SIGNIFICANT:
+        return (
+            f"có {significant} chữ số có nghĩa, tối đa {MAX_SIGNIFICANT} (độ chính xác của số "
+            "được lưu)"
+        )
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,23 +232,89 @@ def value_record(v: Value) -> dict[str, Any]:
 
 
 def _parse(w: CellWrite) -> tuple[float | None, str]:
-    """(value, printed) of a write; raises NumberError."""
+    """(value, printed) of a write; raises NumberError or InvalidInput."""
     if w.text is None:
         if w.value is None:
             return None, ""
-        return float(w.value), format_number(w.value, parens=True)
+        number = w.value
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise InvalidInput("«value» phải là một số")
+        if isinstance(number, float) and not math.isfinite(number):
+            raise InvalidInput("«value» không phải số hữu hạn (NaN hoặc vô cực)")
+        d = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+        reason = check_number(d)
+        if reason:
+            raise InvalidInput(f"«value» {reason}")
+        return float(d), _printed(format_number(d, parens=True))
+    clean_text(w.text, "text", PRINTED_LENGTH)
     parsed = parse_number(w.text)
     if parsed is None:
         return None, ""
     if parsed.value is None:
         return None, "-"
-    return float(parsed.value), format_number(parsed.value, parsed.decimals, parens=True)
+    reason = check_number(parsed.value)
+    if reason:
+        raise NumberError(w.text, reason)
+    return float(parsed.value), _printed(format_number(parsed.value, parsed.decimals, parens=True))
+
+
+def _printed(text: str) -> str:
+    if len(text) > PRINTED_LENGTH:  # not reached within the limits above; a last guard
+        raise InvalidInput(f"số in ra dài {len(text)} ký tự, tối đa {PRINTED_LENGTH}")
+    return text
+
+
+def round_years() -> frozenset[int]:
+    """The reference years of the store's reporting rounds."""
+    return frozenset(Round.objects.values_list("year", flat=True))
+
+
+def in_rounds(year: int, measure: str, rounds: frozenset[int]) -> bool:
+    """Does the cell belong to one of ``rounds`` (:func:`periods_of`)?"""
+    return any(p in rounds for p in periods_of(year, measure))
+
+
+def rounds_text(rounds: frozenset[int]) -> str:
+    """ "kỳ năm 2023 (số liệu năm 2023, kế hoạch năm 2024, thực hiện năm 2022)" for
+    each round, for messages."""
+    if not rounds:
+        return "kho chưa có kỳ báo cáo nào"
+    return "; ".join(
+        f"kỳ năm {y} (số liệu năm {y}, kế hoạch năm {y + 1}, thực hiện cả năm {y - 1})"
+        for y in sorted(rounds)
+    )
+
+
+def _write_problem(w: CellWrite) -> str | None:
+    """What is wrong with a write's own fields (before looking anything up), or None."""
+    for field_name, text, limit in (
+        ("indicator", w.indicator, KEY_LENGTH),
+        ("orgunit", w.orgunit, KEY_LENGTH),
+        ("measure", w.measure, KEY_LENGTH),
+        ("source_ref", w.source_ref, SOURCE_REF_LENGTH),
+    ):
+        if not isinstance(text, str):
+            return f"«{field_name}» phải là chuỗi ký tự"
+        reason = text_problem(text, limit)
+        if reason:
+            return f"«{field_name}» {reason}"
+    for field_name, number in (("year", w.year), ("version", w.version)):
+        if isinstance(number, bool) or not isinstance(number, int):
+            return f"«{field_name}» phải là số nguyên"
+    if w.version < 0:
+        return "«version» không được âm"
+    return None
 
 
 def periods_of(year: int, measure: str) -> tuple[int, ...]:
-    """The reporting rounds a cell belongs to: round Y holds the cells of year Y
-    and the plan of Y+1 (next year's target)."""
-    return (year, year - 1) if measure == "plan" else (year,)
+    """The reporting rounds a cell belongs to: round Y holds the plan, first half and
+    estimate of year Y, the plan of Y+1 (next year's target, set in round Y and the
+    plan of round Y+1) and the actual of Y-1 (known only a year later)."""
+    if measure == "plan":
+        return (year, year - 1)
+    if measure == "actual":
+        return (year + 1,)
+    return (year,)
 
 
 Locks = dict[tuple[str | None, int | None, int], Lock]
@@ -183,11 +322,16 @@ Locks = dict[tuple[str | None, int | None, int], Lock]
 closed round."""
 
 
-def locks_for(cells: Iterable[tuple[str, int, int, str]], for_update: bool = False) -> Locks:
+def locks_for(
+    cells: Iterable[tuple[str, int, int, str]],
+    for_update: bool = False,
+    closed: frozenset[int] | None = None,
+) -> Locks:
     """What locks any of ``cells`` (org unit, form, year, measure): a submission that
     is submitted or approved for one of the cell's rounds, or a closed round.
     ``for_update`` holds the submissions until the transaction ends (so that nobody
-    approves a form while it is being written)."""
+    approves a form while it is being written). ``closed``: the closed rounds when
+    the caller has just read them (:attr:`Lookup.closed`), else they are read here."""
     wanted = sorted({(org, form, p) for org, form, year, m in cells for p in periods_of(year, m)})
     if not wanted:
         return {}
@@ -215,7 +359,7 @@ def locks_for(cells: Iterable[tuple[str, int, int, str]], for_update: bool = Fal
                     note=f"Biểu số {form}, kỳ báo cáo năm {year}",
                     state="đã được duyệt" if approved else "đã nộp, đang chờ duyệt",
                 )
-    for year in {p for _, _, p in wanted} & closed_rounds():
+    for year in {p for _, _, p in wanted} & (closed_rounds() if closed is None else closed):
         out[(None, None, year)] = Lock(year=year, note=f"kỳ báo cáo năm {year}", state="đã khóa sổ")
     return out
 
@@ -248,9 +392,14 @@ def _validate(
 ) -> tuple[list[CellProblem], dict[Key, tuple[float | None, str]], dict[str, IndicatorInfo]]:
     index = lookup(actor)
     scope = scope_of(actor)
+    rounds = index.rounds
     problems: list[CellProblem] = []
     parsed: dict[Key, tuple[float | None, str]] = {}
     for w in writes:
+        wrong = _write_problem(w)
+        if wrong:
+            problems.append(CellProblem(w, "invalid", wrong))
+            continue
         ind, org = index.indicators.get(w.indicator), index.orgunits.get(w.orgunit)
         if ind is None or org is None:
             what = f"chỉ tiêu «{w.indicator}»" if ind is None else f"đơn vị «{w.orgunit}»"
@@ -280,9 +429,39 @@ def _validate(
                 CellProblem(w, "invalid", f"{where}: chỉ tiêu chỉ có số liệu của cấp thành phố")
             )
             continue
+        if not in_rounds(w.year, w.measure, rounds):
+            what = measure_year(w.measure, w.year)
+            problems.append(
+                CellProblem(
+                    w,
+                    "invalid",
+                    f"{where}: {what} không thuộc kỳ báo cáo nào của kho ({rounds_text(rounds)})",
+                )
+            )
+            continue
+        day = period_day(w.year, w.measure)
+        if not org.in_being(day):
+            problems.append(
+                CellProblem(
+                    w,
+                    "invalid",
+                    f"{where}: {org.full_name} không tồn tại vào ngày {day:%d/%m/%Y} "
+                    f"({measure_year(w.measure, w.year)} thuộc về "
+                    "các đơn vị của ngày đó)",
+                )
+            )
+            continue
         try:
             parsed[w.key] = _parse(w)
         except NumberError as exc:
+            # a plan cell may hold a target: "6,5-7", "trên 90" (ktxh.store.targets)
+            from ktxh.store.targets import typed_target
+
+            try:
+                parsed[w.key] = typed_target(w, ind, exc)
+            except InvalidInput as refused:
+                problems.append(CellProblem(w, "invalid", f"{where}: {refused}"))
+        except InvalidInput as exc:
             problems.append(CellProblem(w, "invalid", f"{where}: {exc}"))
     return problems, parsed, index.indicators
 
@@ -311,15 +490,31 @@ def write_values(
     """
     if not writes:
         return Written()
+    # read afresh for each write (the catalog's stamp, the rounds, the closed ones: one
+    # query), and used by everything this write asks of the actor's lookup
+    index = lookup()
+    setattr(actor, "_ktxh_lookup", index)  # noqa: B010 (the cache lookup(actor) reads)
     problems, parsed, inds = _validate(actor, writes)
     if problems:
         raise WriteRefused(problems)
     existing = _existing(writes)
     try:
         with serialized_writes(), transaction.atomic():
-            return _write(
-                actor, writes, parsed, inds, existing, source, source_ref, batch or new_batch()
+            written = _write(
+                actor,
+                writes,
+                parsed,
+                inds,
+                existing,
+                source,
+                source_ref,
+                batch or new_batch(),
+                index.closed,
             )
+            from ktxh.store.targets import sync_typed
+
+            sync_typed(written.values)  # the structure of typed targets ("6,5-7")
+            return written
     except WriteRefused as refused:
         # report the newest value of each conflicting cell, read after the rollback
         conflicts = [p for p in refused.problems if p.reason == "conflict"]
@@ -349,6 +544,12 @@ def _current(keys: set[Key]) -> dict[Key, Value]:
         for v in Value.objects.filter(q):
             out[(v.indicator_id, v.orgunit_id, v.year, v.measure)] = v
     return out
+
+
+def measure_year(measure: str, year: int) -> str:
+    """ "kế hoạch năm 2024", "TH cả năm 2023" for messages."""
+    words = MEASURE_WORDS.get(measure, measure)
+    return f"{words} {year}" if words.endswith("năm") else f"{words} năm {year}"
 
 
 MEASURE_WORDS = {
@@ -436,6 +637,7 @@ def _write(
     source: Source,
     source_ref: str,
     batch: str,
+    closed: frozenset[int],
 ) -> Written:
     """The transaction of :func:`write_values`. This is the hot path of data entry,
     so it speaks SQL (the same on SQLite and PostgreSQL) rather than building
@@ -444,6 +646,7 @@ def _write(
     locks = locks_for(
         ((w.orgunit, inds[w.indicator].form, w.year, w.measure) for w in writes),
         for_update=True,
+        closed=closed,
     )
     problems: list[CellProblem] = []
     for w in writes:
@@ -590,9 +793,21 @@ TRANSITIONS: dict[str, tuple[tuple[Status, ...], Status, str]] = {
 ACTION_LABELS = {"submit": "Nộp", "approve": "Duyệt", "return": "Trả lại", "reopen": "Mở lại"}
 
 
-def expected(orgunit: OrgUnit, form: Form, top: str) -> bool:
-    """Is a submission of ``form`` expected from ``orgunit``? The top unit (by its
-    departments) submits every form; the units below, the forms with a unit breakdown."""
+def reports_in(orgunit: OrgUnit, year: int) -> bool:
+    """Does ``orgunit`` report in round ``year``: is it in being on 30 June of the
+    year, the day its first half is reported for?"""
+    day = period_day(year, "h1")
+    return (orgunit.valid_from is None or orgunit.valid_from <= day) and (
+        orgunit.valid_to is None or day < orgunit.valid_to
+    )
+
+
+def expected(orgunit: OrgUnit, form: Form, top: str, year: int | None = None) -> bool:
+    """Is a submission of ``form`` expected from ``orgunit`` (in round ``year``)? The
+    top unit (by its departments) submits every form; the units below, the forms with
+    a unit breakdown; a unit not in being in the round's year submits nothing."""
+    if year is not None and not reports_in(orgunit, year):
+        return False
     return orgunit.code == top or (form.has_unit_breakdown and orgunit.parent_id is not None)
 
 
@@ -613,7 +828,7 @@ def expected_submissions(user: User, year: int) -> list[Submission]:
     out = []
     for org in OrgUnit.objects.restrict(user, "view").order_by("order"):
         for form in forms:
-            if expected(org, form, plan.top_orgunit) and scope.reaches(org, form.number):
+            if expected(org, form, plan.top_orgunit, year) and scope.reaches(org, form.number):
                 sub = stored.get((org.code, form.number))
                 out.append(sub or Submission(orgunit=org, form=form, year=year))
     out.sort(key=lambda s: (s.form_id, s.orgunit.order))
@@ -630,17 +845,20 @@ def transition(
 ) -> Submission:
     """Submit (with the unit's note), approve, return (with the reviewer's reason) or
     reopen a form of a unit for a round. A submitter's comment is the submission's
-    ``note``; a reviewer's is its ``opinion``: each is kept with its author."""
+    ``note``; a reviewer's is its ``opinion``: each is kept with its author. Raises
+    :class:`WorkflowError`, PermissionDenied, or :class:`InvalidInput` for a comment
+    that cannot be stored (control characters, longer than :data:`COMMENT_LENGTH`)."""
     if action not in TRANSITIONS:
         raise WorkflowError(f"Thao tác «{action}» không hợp lệ")
     sources, target, permission = TRANSITIONS[action]
     require(actor, permission, orgunit, form.number)
-    plan = Plan.objects.first()
-    if plan is None or not expected(orgunit, form, plan.top_orgunit):
-        raise WorkflowError(f"{orgunit.full_name} không nộp {form.label}")
-    if not Round.objects.filter(year=year).exists():
+    if isinstance(year, bool) or not isinstance(year, int) or year not in round_years():
         raise WorkflowError(f"Không có kỳ báo cáo năm {year}")
-    comment = comment.strip()
+    plan = Plan.objects.first()
+    if plan is None or not expected(orgunit, form, plan.top_orgunit, year):
+        raise WorkflowError(f"{orgunit.full_name} không nộp {form.label} năm {year}")
+    field_name = "ghi chú khi nộp" if action == "submit" else "ý kiến"
+    comment = clean_text(comment, field_name, COMMENT_LENGTH, multiline=True).strip()
     if action == "return" and not comment:
         raise WorkflowError("Khi trả lại biểu, hãy ghi rõ lý do để đơn vị sửa")
     who = actor.get_username()

@@ -19,7 +19,7 @@ import polars as pl
 
 from ktxh.domain.catalog import Catalog, Unit
 from ktxh.domain.checks import DeclaredRule
-from ktxh.domain.dataset import Dataset
+from ktxh.domain.dataset import Dataset, RoundInfo, catalog_for_round, meta_for_round
 from ktxh.domain.importing import Department
 from ktxh.domain.narrative import Claim
 from ktxh.domain.orgunits import OrgTree
@@ -27,6 +27,7 @@ from ktxh.domain.orgunits import OrgUnit as DomainOrgUnit
 from ktxh.domain.values import SCHEMA, ValueTable
 from ktxh.io.datapackage import (
     claim_from_row,
+    event_from_row,
     form_from_row,
     indicator_from_row,
     rule_from_row,
@@ -51,7 +52,7 @@ class Static:
     stamp: tuple[int, datetime]
     catalog: Catalog
     tree: OrgTree
-    claims: list[Claim]
+    claim_rows: list[dict[str, str]]
     rules: list[DeclaredRule]
     departments: list[Department]
     unplaced: dict[str, str]
@@ -88,9 +89,10 @@ def static_parts(plan: models.Plan) -> Static:
             [
                 DomainOrgUnit(o.code, o.name, o.level, o.parent_id, o.valid_from, o.valid_to)
                 for o in models.OrgUnit.objects.order_by("order")
-            ]
+            ],
+            [event_from_row(e.row) for e in models.OrgEvent.objects.all()],
         )
-        claims = [claim_from_row(r) for r in plan.claims]
+        claim_rows = [dict(r) for r in plan.claims]
         rules = [rule_from_row(r, f"quy tắc {r.get('id', '')}", indicators) for r in plan.rules]
         forms_of: dict[str, list[int]] = {}
         for code, form in models.Department.forms.through.objects.values_list(
@@ -101,7 +103,7 @@ def static_parts(plan: models.Plan) -> Static:
             Department(d.code, d.name, tuple(sorted(forms_of.get(d.code, []))))
             for d in models.Department.objects.all()
         ]
-        _static = Static(stamp, catalog, tree, claims, rules, departments, unplaced)
+        _static = Static(stamp, catalog, tree, claim_rows, rules, departments, unplaced)
         return _static
 
 
@@ -129,17 +131,44 @@ def value_frame() -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=SCHEMA, orient="row")
 
 
-def dataset_from_store() -> Dataset:
-    """The plan in the store, with its current values."""
+def round_info(year: int) -> RoundInfo | None:
+    """A round of the store as the domain sees it, or None."""
+    r = models.Round.objects.filter(year=year).first()
+    if r is None:
+        return None
+    return RoundInfo(r.year, r.status, r.due, r.report_number, r.report_date)
+
+
+def current_year(plan: models.Plan | None = None) -> int:
+    """The store's current round: the latest open one (the latest of all when every
+    round is closed; the plan's reference year when there is no round)."""
+    years = list(models.Round.objects.order_by("-year").values_list("year", "status")[:50])
+    for year, status in years:
+        if status == models.RoundStatus.OPEN:
+            return int(year)
+    if years:
+        return int(years[0][0])
+    return (plan or current_plan()).reference_year
+
+
+def dataset_from_store(year: int | None = None) -> Dataset:
+    """The plan in the store, with its current values, for round ``year`` (the
+    current round by default): the round's reference year, its report letterhead,
+    its form titles and its narrative's claims written for that year."""
     plan = current_plan()
     parts = static_parts(plan)
+    year = current_year(plan) if year is None else year
+    info = round_info(year) or RoundInfo(year)
+    claims: list[Claim] = []
+    for r in parts.claim_rows:
+        claims.append(claim_from_row(r, year))
     return Dataset(
         plan.name,
-        plan.meta,
-        parts.catalog,
+        meta_for_round(plan.meta, info),
+        catalog_for_round(parts.catalog, year),
         parts.tree,
         ValueTable(value_frame()),
-        list(parts.claims),
+        claims,
         dict(parts.unplaced),
         list(parts.rules),
         list(parts.departments),

@@ -56,7 +56,7 @@ from ktxh.domain.importing import (
     describe_key,
     plan_import,
 )
-from ktxh.io.xlsx_safety import DEFAULT_LIMITS, Limits, mib_text
+from ktxh.io.xlsx_safety import DEFAULT_LIMITS, Budget, Limits, UnsafeFile, mib_text
 from ktxh.io.xlsx_template import (
     TemplateError,
     read_workbook,
@@ -159,15 +159,20 @@ def upload_name(raw: str, taken: set[str]) -> str:
 
 def read_paths(paths: Sequence[Path], limits: Limits = LIMITS) -> list[Upload]:
     """Files on disk as uploads, each named as given (the full path where two share a
-    name); a file that cannot be read carries the reason instead of bytes."""
+    name); a file that cannot be read carries the reason instead of bytes. Files are
+    not read past the request's budget (``limits.max_request_bytes`` in all):
+    :func:`preview` refuses those."""
     names = [p.name for p in paths]
     out = []
+    total = 0
     for path in paths:
         shown = path.name if names.count(path.name) == 1 else str(path)
         try:
             size = path.stat().st_size
-            data = path.read_bytes() if size <= limits.max_file_bytes and path.is_file() else None
-            error = "" if data is not None or size > limits.max_file_bytes else _why(path)
+            readable = size <= limits.max_file_bytes and total + size <= limits.max_request_bytes
+            data = path.read_bytes() if readable and path.is_file() else None
+            total += size if data is not None else 0
+            error = "" if data is not None or not readable else _why(path)
         except OSError as exc:
             size, data, error = 0, None, _why(path, exc)
         out.append(Upload(shown, size, data, error))
@@ -347,10 +352,19 @@ def preview(
     problems: list[Problem] = []
     entries: list[Entry] = []
     sources: dict[str, SourceInfo | None] = {}
+    budget = Budget(LIMITS)  # the files of one request share it
     for u in uploads:
         sources[u.name] = None
         if u.error:
             problems.append(Problem(CellRef(u.name), u.error, Issue.NOT_WORKBOOK))
+            continue
+        try:
+            if u.size <= LIMITS.max_file_bytes:
+                budget.charge_bytes(u.size)
+            if u.data is not None:
+                budget.charge(u.data)
+        except UnsafeFile as exc:
+            problems.append(Problem(CellRef(u.name), exc.message, exc.issue))
             continue
         if u.data is None or u.size > LIMITS.max_file_bytes:
             problems.append(

@@ -19,6 +19,7 @@ the rows a user may see or act on, from :mod:`ktxh.store.permissions`.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -154,19 +155,47 @@ class OrgUnit(models.Model):
         return self.path.count("/")
 
 
+class OrgEvent(models.Model):
+    """A dated change of the tree (merge, split, rename, move, level abolished) with its
+    legal basis. ``row`` keeps the package's row (orgunit_events.csv) whole."""
+
+    code = models.CharField(primary_key=True, max_length=64)
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    row = models.JSONField(default=dict)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["day", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.day:%d/%m/%Y} {self.kind}"
+
+
 class Plan(models.Model):
     """The plan held by this store (one row): the package's head (``name``,
     ``title``, licenses and the ``ktxh`` metadata), the narrative's claims and the
     declared check rules, as the package's rows."""
 
     name = models.CharField(max_length=200)
-    head = models.JSONField(default=dict)
+    # The head is kept as JSON text, not a JSONField: PostgreSQL's jsonb reorders
+    # keys, and a dump must give back the descriptor exactly as it was loaded.
+    head_text = models.TextField(default="{}")
     claims = models.JSONField(default=list)
     rules = models.JSONField(default=list)
     loaded_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def head(self) -> dict[str, Any]:
+        value = json.loads(self.head_text)
+        return value if isinstance(value, dict) else {}
+
+    @head.setter
+    def head(self, value: dict[str, Any]) -> None:
+        self.head_text = json.dumps(value, ensure_ascii=False)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -207,18 +236,37 @@ class RoundStatus(models.TextChoices):
 
 
 class Round(models.Model):
-    """A reporting round: reference year Y (the plan, first half and estimate of Y
-    and the plan of Y+1), the date its forms are due, and whether it is open."""
+    """A reporting round: reference year Y (the plan, first half and estimate of Y,
+    the plan of Y+1, and the actual of Y-1), the date its forms are due, whether it
+    is open, and the number and date of the report it was published as."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     due = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    report_number = models.CharField(max_length=40, blank=True, default="")
+    report_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar = ["year"]
 
     def __str__(self) -> str:
         return f"Kỳ báo cáo năm {self.year}"
+
+
+class RoundEvent(models.Model):
+    """Every opening and closing of a round, with who did it and when."""
+
+    year = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=10)  # "open", "close"
+    username = models.CharField(max_length=150)
+    at = models.DateTimeField()
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering: ClassVar = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.year} {self.username}"
 
 
 class Measure(models.TextChoices):
@@ -247,6 +295,7 @@ class Source(models.TextChoices):
     IMPORT = "import", "nhập từ tệp Excel"
     WEB = "web", "nhập trên web"
     API = "api", "API"
+    REPORT = "report", "đọc từ báo cáo cũ"
 
 
 class ValueQuerySet(models.QuerySet["Value"]):
@@ -489,3 +538,261 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.role}"
+
+
+# --- issue 15: state the web tier shares through the database ------------------------
+
+
+class PendingUpload(models.Model):
+    """An uploaded workbook waiting between the preview and the confirmation of an
+    import on the web: kept in the database, not on one server's disk, so that any
+    application server can take the confirmation (ktxh.web.plan.uploads)."""
+
+    token = models.CharField(max_length=64, db_index=True)  # held by the uploader's session
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=300)
+    size = models.BigIntegerField()
+    data = models.BinaryField(null=True)  # None: above the size limit, not kept
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["token", "position"], name="pending_upload_file")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} {self.position} {self.name}"
+
+
+# --- issue 13: targets and the documents that set them (ktxh.store.targets) -----------
+
+
+class Document(models.Model):
+    """A document that sets targets: a council resolution, a committee decision, an
+    assignment from the level above (:class:`ktxh.domain.targets.Document`). A later
+    document may amend it (``amends``); both stay."""
+
+    code = models.CharField(primary_key=True, max_length=64)
+    kind = models.CharField(max_length=20)
+    number = models.CharField(max_length=100, blank=True)  # "12/NQ-HĐND"
+    day = models.DateField()
+    issuer = models.CharField(max_length=300, blank=True)
+    level = models.CharField(max_length=100, blank=True)
+    title = models.TextField(blank=True)
+    amends = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
+    )
+    note = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.CharField(max_length=USER_NAME, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["day", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.number or self.code} {self.day:%d/%m/%Y}"
+
+
+class TargetQuerySet(models.QuerySet["Target"]):
+    def restrict(self, user: AnyUser, action: str = "view") -> TargetQuerySet:
+        from ktxh.store.permissions import scope_of
+
+        scope = scope_of(user)
+        if scope is None:
+            return self.none()
+        return self.filter(scope.orgunit_q("orgunit__", action) & scope.form_q("indicator__form"))
+
+
+class Target(models.Model):
+    """A target of a plan cell (indicator, org unit, year, measure "plan"), as a
+    document set it (``document``) or as typed into the cell itself (``document``
+    null: the structure of the value's printed text). ``low`` and ``high`` are kept
+    as text to stay exact ("6.5"; "" where the target is open)."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="targets", db_index=False
+    )
+    orgunit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="targets", db_index=False
+    )
+    year = models.PositiveSmallIntegerField()
+    measure = models.CharField(max_length=40, default="plan")
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.PROTECT, related_name="targets"
+    )
+    text = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    low = models.CharField(max_length=40, blank=True)
+    high = models.CharField(max_length=40, blank=True)
+    low_strict = models.BooleanField(default=False)
+    high_strict = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.CharField(max_length=USER_NAME, blank=True)
+
+    objects: ClassVar[TargetQuerySet] = TargetQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering: ClassVar = ["indicator", "orgunit", "year", "measure", "document"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["indicator", "orgunit", "year", "measure", "document"],
+                name="target_document_key",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "orgunit", "year", "measure"],
+                condition=Q(document__isnull=True),
+                name="target_own_key",
+            ),
+        ]
+        indexes: ClassVar = [models.Index(fields=["orgunit", "year"], name="target_org_year")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.orgunit_id} {self.year}: {self.text}"
+
+
+class TargetEventQuerySet(models.QuerySet["TargetEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditError("Nhật ký chỉ tiêu không được sửa")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditError("Nhật ký chỉ tiêu không được xóa")
+
+
+class TargetEvent(models.Model):
+    """One change of the targets' book: a document recorded or corrected, a target a
+    document set for a cell, or one removed; who, when, before and after.
+    Append-only, as :class:`ValueChange`."""
+
+    at = models.DateTimeField()
+    username = models.CharField(max_length=USER_NAME, blank=True)
+    action = models.CharField(max_length=12)  # document, set, remove
+    document = models.CharField(max_length=64, blank=True)
+    indicator = models.CharField(max_length=64, blank=True)
+    orgunit = models.CharField(max_length=64, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    measure = models.CharField(max_length=40, blank=True)
+    old = models.TextField(blank=True)
+    new = models.TextField(blank=True)
+    source = models.CharField(max_length=10, blank=True)
+
+    objects: ClassVar[TargetEventQuerySet] = TargetEventQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.document}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditError("Nhật ký chỉ tiêu không được sửa")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditError("Nhật ký chỉ tiêu không được xóa")
+
+
+# --- past reports read in: drafts and their review (ktxh.store.drafts, issue 16) ------------
+
+
+class DraftStatus(models.TextChoices):
+    OPEN = "open", "Đang xem lại"
+    CONFIRMED = "confirmed", "Đã xác nhận"
+    DISCARDED = "discarded", "Đã bỏ"
+
+
+class Draft(models.Model):
+    """A reading of past reports put into the store as a draft of round ``year``: its
+    values and its review list wait here, apart from the plan's values, until every
+    review item is decided and the planner confirms (then the values are written
+    through the actions) or discards it. Codes are kept as text, not as foreign keys:
+    a draft never holds up a change of the catalog or the tree."""
+
+    year = models.PositiveSmallIntegerField()  # the reference year read: round Y
+    status = models.CharField(max_length=12, choices=DraftStatus.choices, default="open")
+    files = models.JSONField(default=list)  # the names of the files read
+    tables = models.JSONField(default=list)  # how each table was read (for people)
+    problems = models.JSONField(default=list)  # input that could not be read, located
+    created_by = models.CharField(max_length=USER_NAME, blank=True)
+    created_at = models.DateTimeField()
+    decided_by = models.CharField(max_length=USER_NAME, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    batch = models.CharField(max_length=40, blank=True)  # the write's batch when confirmed
+    written = models.PositiveIntegerField(default=0)  # values written when confirmed
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"bản nháp {self.pk} năm {self.year} ({self.status})"
+
+
+class DraftValue(models.Model):
+    """A value read into a draft, with where it was read and how sure the reading is."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="values")
+    indicator = models.CharField(max_length=64)
+    orgunit = models.CharField(max_length=64)
+    year = models.PositiveSmallIntegerField()
+    measure = models.CharField(max_length=40)
+    value = models.FloatField(null=True, blank=True)
+    printed = models.CharField(max_length=60, blank=True)
+    confidence = models.CharField(max_length=10)
+    note = models.TextField(blank=True)
+    ocr_confidence = models.FloatField(null=True, blank=True)
+    where = models.JSONField(default=dict)  # file, page, sheet, table, line, row, col
+    ref = models.CharField(max_length=300, blank=True)  # compact: file!p3!t2!r5!c4
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering: ClassVar = ["draft", "order"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["draft", "indicator", "orgunit", "year", "measure"], name="draft_value_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.orgunit} {self.year} {self.measure}"
+
+
+class Decision(models.TextChoices):
+    ACCEPT = "accept", "Đồng ý"
+    ALTERNATIVE = "alternative", "Cách xếp khác"
+    CORRECT = "correct", "Sửa"
+    REJECT = "reject", "Bỏ"
+
+
+class DraftItem(models.Model):
+    """An item of a draft's review list (an uncertain match, a shifted row, an
+    unreadable cell ...) and what a person decided: keep the reading (accept), take
+    the next-best placement (alternative), type the right values (correct: ``corrected``
+    holds one text per key, "" to leave the cell empty), or leave the values out
+    (reject)."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveIntegerField()  # 1-based: the STT of the review workbook
+    kind = models.CharField(max_length=20)
+    where = models.JSONField(default=dict)
+    message = models.TextField()
+    printed = models.TextField(blank=True)
+    indicator = models.CharField(max_length=64, blank=True)
+    keys = models.JSONField(default=list)  # [[indicator, orgunit, year, measure], ...]
+    # the next-best placement: [[indicator, orgunit, year, measure, value, printed], ...]
+    alternative = models.JSONField(default=list)
+    confidence = models.CharField(max_length=10)
+    decision = models.CharField(max_length=12, choices=Decision.choices, blank=True)
+    corrected = models.JSONField(default=list)  # the texts typed, one per key
+    comment = models.TextField(blank=True)
+    decided_by = models.CharField(max_length=USER_NAME, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["draft", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["draft", "number"], name="draft_item_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"mục {self.number} ({self.kind})"

@@ -16,13 +16,15 @@ that the store does not hold.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -32,11 +34,10 @@ from ktxh.io.datapackage import (
     Package,
     read_package,
     shipped_package,
-    text_of,
     write_package,
 )
 from ktxh.store import models
-from ktxh.store.sql import binary_order, db_datetime, insert_frame, reset_sequences, table
+from ktxh.store.sql import binary_order, insert_frame, reset_sequences, table
 
 
 class StoreError(RuntimeError):
@@ -63,12 +64,17 @@ def checksum(directory: Path) -> str:
 # --- load ---------------------------------------------------------------------------
 
 PLAN_TABLES: tuple[type[Any], ...] = (
+    models.DraftItem,
+    models.DraftValue,
+    models.Draft,
+    models.RoundEvent,
     models.SubmissionEvent,
     models.Submission,
     models.ValueChange,
     models.Value,
     models.Department.forms.through,
     models.Department,
+    models.OrgEvent,
     models.Round,
     models.Plan,
     models.Indicator,
@@ -191,13 +197,19 @@ def _insert(pkg: Package) -> dict[str, int]:
         )
         for u in sorted(pkg.tree, key=lambda u: pkg.tree.depth(u.code))
     )
+    models.OrgEvent.objects.bulk_create(
+        models.OrgEvent(code=r["id"], day=r["date"], kind=r["kind"], row=r, order=n)
+        for n, r in enumerate(rows["orgunit_events"])
+    )
     for n, r in enumerate(rows["departments"]):
         dept = models.Department.objects.create(code=r["code"], name=r["name"], order=n)
         dept.forms.set(int(f) for f in r["forms"].split())
     now = timezone.now()
     models.Plan.objects.create(
         name=pkg.name,
-        head={k: v for k, v in pkg.head.items() if k != "resources"},
+        head_text=json.dumps(
+            {k: v for k, v in pkg.head.items() if k != "resources"}, ensure_ascii=False
+        ),
         claims=rows["claims"],
         rules=rows["rules"],
         loaded_at=now,
@@ -209,10 +221,22 @@ def _insert(pkg: Package) -> dict[str, int]:
     models.Round.objects.bulk_create(
         models.Round(
             year=int(r["year"]),
-            due=datetime.fromisoformat(r["due"]).date() if r["due"] else None,
+            due=date.fromisoformat(r["due"]) if r["due"] else None,
             status=r["status"],
+            report_number=r.get("report_number", ""),
+            report_date=date.fromisoformat(r["report_date"]) if r.get("report_date") else None,
         )
         for r in rounds
+    )
+    models.RoundEvent.objects.bulk_create(
+        models.RoundEvent(
+            year=int(r["year"]),
+            action=r["action"],
+            at=_at(r["at"]),
+            username=r["user"],
+            note=r["note"],
+        )
+        for r in rows["round_events"]
     )
     values = _value_rows(pkg.frames["values"])
     counts["values"] = insert_frame(models.Value, values)
@@ -382,9 +406,9 @@ def dump(directory: Path | str) -> dict[str, int]:
     if plan is None:
         raise StoreError("Kho số liệu chưa có kế hoạch nào để ghi ra")
     with transaction.atomic():  # one consistent snapshot of every table
-        tables = {
+        tables: dict[str, Any] = {
             "forms": (
-                tuple(f.row.get(c, "") for c in RESOURCES["forms"].columns)
+                [f.row.get(c, "") for c in RESOURCES["forms"].columns]
                 for f in models.Form.objects.all()
             ),
             "units": (
@@ -395,20 +419,38 @@ def dump(directory: Path | str) -> dict[str, int]:
                 (o.code, o.name, o.level, o.parent_id, o.valid_from, o.valid_to)
                 for o in models.OrgUnit.objects.order_by("order")
             ),
+            "orgunit_events": (
+                [e.row.get(c, "") for c in RESOURCES["orgunit_events"].columns]
+                for e in models.OrgEvent.objects.all()
+            ),
             "indicators": (
-                tuple(i.row.get(c, "") for c in RESOURCES["indicators"].columns)
+                [i.row.get(c, "") for c in RESOURCES["indicators"].columns]
                 for i in models.Indicator.objects.all()
             ),
-            "values": _values_out(),
-            "claims": (
-                tuple(r.get(c, "") for c in RESOURCES["claims"].columns) for r in plan.claims
+            "values": _frames(
+                "SELECT indicator_id, orgunit_id, year, measure, value, printed, seed_line, "
+                "confidence, note, source, source_ref, version, updated_at, updated_by "
+                f"FROM {table(models.Value)} ORDER BY "
+                + binary_order("indicator_id", "orgunit_id")
+                + ", year, "
+                + binary_order("measure"),
+                RESOURCES["values"].columns,
+                VALUE_TYPES,
             ),
-            "rules": (tuple(r.get(c, "") for c in RESOURCES["rules"].columns) for r in plan.rules),
+            "claims": ([r.get(c, "") for c in RESOURCES["claims"].columns] for r in plan.claims),
+            "rules": ([r.get(c, "") for c in RESOURCES["rules"].columns] for r in plan.rules),
             "departments": (
                 (d.code, d.name, " ".join(str(f.number) for f in d.forms.order_by("number")))
                 for d in models.Department.objects.all()
             ),
-            "rounds": ((r.year, r.due, r.status) for r in models.Round.objects.all()),
+            "rounds": (
+                (r.year, r.due, r.status, r.report_number, r.report_date)
+                for r in models.Round.objects.all()
+            ),
+            "round_events": (
+                (e.year, e.action, _local(e.at), e.username, e.note)
+                for e in models.RoundEvent.objects.order_by("at", "id")
+            ),
             "submissions": (
                 (
                     s.orgunit_id,
@@ -438,43 +480,43 @@ def dump(directory: Path | str) -> dict[str, int]:
                 )
                 for e in models.SubmissionEvent.objects.select_related("submission").order_by("id")
             ),
-            "audit": _audit_out(),
+            "audit": _frames(
+                "SELECT at, batch, username, source, source_ref, indicator_id, orgunit_id, "
+                "year, measure, version, old_value, old_printed, new_value, new_printed "
+                f"FROM {table(models.ValueChange)} ORDER BY id",
+                RESOURCES["audit"].columns,
+                AUDIT_TYPES,
+            ),
         }
-        text = {
-            name: (tuple(text_of(v) for v in row) for row in rows) for name, rows in tables.items()
-        }
-        return write_package(target, plan.head, text)
+        return write_package(target, plan.head, tables, settings.TIME_ZONE)
+
+
+VALUE_TYPES = {"year": pl.Int32, "value": pl.Float64, "seed_line": pl.Int32, "version": pl.Int64}
+AUDIT_TYPES = {
+    "year": pl.Int32,
+    "version": pl.Int64,
+    "old_value": pl.Float64,
+    "new_value": pl.Float64,
+}
+STAMPS = ("updated_at", "at")
 
 
 def _local(at: datetime | None) -> str:
     return timezone.localtime(at).isoformat() if at is not None else ""
 
 
-def _rows(sql: str) -> Iterator[tuple[Any, ...]]:
+def _frames(sql: str, columns: tuple[str, ...], types: dict[str, Any]) -> Iterator[pl.DataFrame]:
+    """The rows of a query as typed frames of at most 100.000 rows, timestamps in UTC
+    (SQLite gives them without their zone, PostgreSQL with it)."""
+    naive = connection.vendor == "sqlite"
+    stamp = pl.Datetime("us") if naive else pl.Datetime("us", "UTC")
+    schema = {c: types.get(c, stamp if c in STAMPS else pl.String) for c in columns}
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        while batch := cursor.fetchmany(20_000):
-            yield from batch
-
-
-def _values_out() -> Iterator[tuple[Any, ...]]:
-    sql = (
-        "SELECT indicator_id, orgunit_id, year, measure, value, printed, seed_line, "
-        "confidence, note, source, source_ref, version, updated_at, updated_by "
-        f"FROM {table(models.Value)} ORDER BY "
-        + binary_order("indicator_id", "orgunit_id")
-        + ", year, "
-        + binary_order("measure")
-    )
-    for r in _rows(sql):
-        yield (*r[:12], _local(db_datetime(r[12])), r[13])
-
-
-def _audit_out() -> Iterator[tuple[Any, ...]]:
-    sql = (
-        "SELECT at, batch, username, source, source_ref, indicator_id, orgunit_id, year, "
-        "measure, version, old_value, old_printed, new_value, new_printed "
-        f"FROM {table(models.ValueChange)} ORDER BY id"
-    )
-    for r in _rows(sql):
-        yield (_local(db_datetime(r[0])), *r[1:])
+        while batch := cursor.fetchmany(100_000):
+            frame = pl.DataFrame(batch, schema=schema, orient="row")
+            if naive:
+                frame = frame.with_columns(
+                    pl.col(c).dt.replace_time_zone("UTC") for c in columns if c in STAMPS
+                )
+            yield frame

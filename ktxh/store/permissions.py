@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q
 
 from ktxh.store.lookup import lookup
-from ktxh.store.models import OrgUnit, Profile, Role
+from ktxh.store.models import Department, OrgUnit, Profile, Role
 
 if TYPE_CHECKING:
     from ktxh.store.models import AnyUser
@@ -68,6 +69,16 @@ class Scope:
         return self.role in (Role.PLANNER, Role.DEPARTMENT)
 
 
+# Every request that checks a permission runs this: one plain query (the ORM's costs
+# several times its CPU) for the role, the unit's path, the title and a department's forms.
+_SCOPE_SQL = (
+    f"SELECT p.role, p.orgunit_id, o.path, p.title, df.form_id "
+    f"FROM {Profile._meta.db_table} p JOIN {OrgUnit._meta.db_table} o ON o.code = p.orgunit_id "
+    f"LEFT JOIN {Department.forms.through._meta.db_table} df "
+    f"ON df.department_id = p.department_id WHERE p.user_id = %s"
+)
+
+
 def scope_of(user: AnyUser) -> Scope | None:
     """The user's scope, or None for anonymous users and users without a profile.
     Cached on the user object for the request."""
@@ -76,11 +87,9 @@ def scope_of(user: AnyUser) -> Scope | None:
     cached: Scope | None = getattr(user, "_ktxh_scope", None)
     if cached is not None:
         return cached
-    rows = list(
-        Profile.objects.filter(user_id=user.pk).values_list(
-            "role", "orgunit_id", "orgunit__path", "title", "department__forms__number"
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_SCOPE_SQL, [user.pk])
+        rows = cursor.fetchall()
     if not rows:
         return None
     role = Role(rows[0][0])
@@ -88,7 +97,7 @@ def scope_of(user: AnyUser) -> Scope | None:
     if role is Role.PLANNER:
         forms = None
     elif role is Role.DEPARTMENT:
-        forms = frozenset(r[4] for r in rows if r[4] is not None)
+        forms = frozenset(int(r[4]) for r in rows if r[4] is not None)
     else:
         forms = lookup(user).unit_forms
     scope = Scope(int(user.pk), role, rows[0][1], rows[0][2], forms, rows[0][3])
@@ -130,3 +139,15 @@ def require_city(user: AnyUser) -> Scope:
     if scope is None or not scope.sees_city:
         raise PermissionDenied("Trang này dành cho chuyên viên thành phố và các phòng chuyên môn")
     return scope
+
+
+def is_administrator(user: AnyUser) -> bool:
+    """An administrator of the system (a user flagged staff: ``ktxh user admin``): starts
+    a new plan (ktxh.store.plans); needs no role in a plan."""
+    staff = getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
+    return bool(user.is_authenticated and user.is_active and staff)
+
+
+def require_administrator(user: AnyUser) -> None:
+    if not is_administrator(user):
+        raise PermissionDenied("Trang này dành cho quản trị hệ thống")

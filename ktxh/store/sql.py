@@ -64,15 +64,19 @@ def insert_frame(model: type[Model], frame: pl.DataFrame) -> int:
         else:
             marks = ", ".join(["%s"] * frame.width)
             sql = f"INSERT INTO {table(model)} ({columns}) VALUES ({marks})"
-            adapt = connection.ops.adapt_datetimefield_value
-            stamps = [n for n, dt in enumerate(frame.dtypes) if isinstance(dt, pl.Datetime)]
+            # timestamps as Django keeps them in SQLite: UTC text, microseconds when any
+            frame = frame.with_columns(
+                pl.when(pl.col(c).dt.microsecond() == 0)
+                .then(pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S"))
+                .otherwise(
+                    pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+                )
+                .alias(c)
+                for c, dt in frame.schema.items()
+                if isinstance(dt, pl.Datetime)
+            )
             for chunk in frame.iter_slices(ROWS_PER_BATCH):
-                rows = chunk.rows()
-                if stamps:
-                    rows = [
-                        tuple(adapt(v) if n in stamps else v for n, v in enumerate(r)) for r in rows
-                    ]
-                cursor.executemany(sql, rows)
+                cursor.executemany(sql, chunk.rows())
     return frame.height
 
 

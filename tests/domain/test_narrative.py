@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from ktxh.domain.catalog import Catalog, Children, Direction, Form, Indicator, Unit
+from ktxh.domain.catalog import Catalog, Children, Direction, Form, Indicator, RatioConvention, Unit
 from ktxh.domain.dataset import Dataset
 from ktxh.domain.narrative import (
     SECTION_ESTIMATE,
@@ -32,7 +32,7 @@ from ktxh.io.publish import report_cells
 # --- small, seed-free cases -------------------------------------------------------
 
 
-def _catalog() -> Catalog:
+def _catalog(convention: RatioConvention = RatioConvention.NEW_OLD) -> Catalog:
     units = {
         "tỷ đồng": Unit("tỷ đồng", "money", Decimal(10**9), "đồng"),
         "‰": Unit("‰", "ratio", Decimal("0.001"), "1", True),
@@ -46,7 +46,7 @@ def _catalog() -> Catalog:
         Indicator("X.5", 1, 5, "Nông thôn", "%", parent="X.3", of_which=True),
         Indicator("X.6", 1, 6, "Rác", "%"),
     ]
-    return Catalog({1: Form(1, "T", ("plan",))}, {i.code: i for i in inds}, units)
+    return Catalog({1: Form(1, "T", ("plan",), None, convention)}, {i.code: i for i in inds}, units)
 
 
 def _cells(rows: list[tuple[str, int, str, float | None, str]]) -> CellIndex:
@@ -108,12 +108,18 @@ def test_numbers_come_from_the_table_and_ratios_from_compare() -> None:
         _claim("c", "Tỷ lệ sinh 10,8%, đạt 97% kế hoạch", "97", ClaimKind.RATIO_PLAN, "X.2"),
         _claim("d", "Tỷ lệ sinh 10,8%/năm", "10,8", ClaimKind.VALUE, "X.2", unit="%/năm"),
     ]
-    (p,) = passages(claims, _catalog(), cells, "u", "S")
+    old_new = RatioConvention.OLD_NEW_WHEN_LOWER_IS_BETTER
+    (p,) = passages(claims, _catalog(old_new), cells, "u", "S")
     # 258,4 from the table (not the text's 285,4); 258,4/597 = 43,3 -> 43
     assert p.text.startswith("(1) Doanh thu ước đạt 258,4 tỷ đồng, đạt 43% kế hoạch, ")
-    # lower is better: plan/estimate = 10,5/10,8 = 97,2 -> 97; only the "đạt ..." part is kept
+    # the form compares lower-is-better rows old ÷ new: plan/estimate = 10,5/10,8 = 97,2 ->
+    # 97, as Biểu 1 and the text (line 62) do; only the "đạt ..." part is kept
     assert ", đạt 97% kế hoạch. Tỷ lệ sinh 10,8‰/năm." in p.text  # ‰, not %
     assert [c.number for c in p.clauses] == [258.4, 43.0, 97.0, 10.8]
+    # as the column header says (new ÷ old): 10,8/10,5 = 102,9 -> 103, and for a
+    # lower-is-better rate above 100 is no achievement: "bằng", not "đạt"
+    (p,) = passages(claims, _catalog(), cells, "u", "S")
+    assert ", bằng 103% kế hoạch. Tỷ lệ sinh 10,8‰/năm." in p.text
 
 
 def test_claims_without_a_row_or_a_value_are_left_out_never_invented() -> None:

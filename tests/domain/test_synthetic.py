@@ -12,8 +12,9 @@ from ktxh.domain.dataset import Dataset
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.synthetic import SLIPS, consistent_plan, inject_slip, measure_detection
 
-# catalog-level: the Lai Châu catalog itself prints these units as %
-CATALOG_LEVEL = {"permille_as_percent"}
+# catalog-level: the Lai Châu catalog itself prints these units as %, and its Biểu 1
+# compares lower-is-better rows old ÷ new where the sector forms say new ÷ old
+CATALOG_LEVEL = {"permille_as_percent", "ratio_convention_mixed"}
 
 
 @st.composite
@@ -65,8 +66,12 @@ def test_each_slip_changes_exactly_one_cell(dataset: Dataset) -> None:
         diff = plan.join(slipped, on=key, how="full", coalesce=True).filter(
             pl.col("value").ne_missing(pl.col("value_right"))
         )
-        assert diff.height == 1, kind
+        # two units' columns swapped: two cells, each with the other's value
+        assert diff.height == (2 if kind == "units_swapped" else 1), kind
         assert slip.before != slip.after
+        if kind == "units_swapped":
+            assert slip.other is not None and set(diff["orgunit"]) == {slip.orgunit, slip.other}
+            assert sorted(diff["value"]) == sorted(diff["value_right"])
 
 
 def test_slips_are_caught(dataset: Dataset) -> None:
@@ -81,3 +86,7 @@ def test_slips_are_caught(dataset: Dataset) -> None:
     assert rates["neighbour_column"] >= 0.5
     assert rates["transpose"] >= 0.5
     assert rates["unit_dropped"] >= 0.5
+    assert rates["neighbour_row"] >= 0.5
+    # a swap keeps every total: caught only by a unit's own relations (rates, parts,
+    # ordered pairs)
+    assert rates["units_swapped"] >= 0.25

@@ -141,7 +141,7 @@ def test_a_resource_ktxh_does_not_know_and_a_path_outside(package: Path) -> None
     head["resources"][0]["path"] = "../forms.csv"
     (package / DESCRIPTOR).write_text(json.dumps(head), encoding="utf-8")
     problems = refused(package)
-    unknown = "tài nguyên thứ 13: tên «locks» không phải tài nguyên ktxh biết"
+    unknown = f"tài nguyên thứ {len(RESOURCES) + 1}: tên «locks» không phải tài nguyên ktxh biết"
     assert any(unknown in p for p in problems)
     assert any(
         "(«forms»): đường dẫn «../forms.csv» phải là tên một tệp trong gói" in p for p in problems
@@ -240,7 +240,9 @@ def test_the_catalog_and_the_tree_are_held_to_their_own_rules(package: Path) -> 
 def test_a_rule_over_an_unknown_code(package: Path) -> None:
     set_cell(package / "rules.csv", 2, "left", "B99.999")
     problems = refused(package)
-    assert problems == ["rules.csv, dòng 2: mã chỉ tiêu không có trong danh mục: B99.999"]
+    assert problems == [
+        "rules.csv, dòng 2, cột «left»: mã chỉ tiêu không có trong danh mục: B99.999"
+    ]
 
 
 def test_not_a_package(tmp_path: Path) -> None:

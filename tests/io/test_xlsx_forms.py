@@ -16,12 +16,14 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Direction, RowKind
+from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, RowKind
 from ktxh.domain.compare import ratio
 from ktxh.domain.dataset import Dataset
 from ktxh.domain.numbers import decimals_of
 from ktxh.io.publish import report_cells
 from ktxh.io.xlsx_forms import (
+    INVERTED_HEADER_MARK,
+    INVERTED_NOTE,
     SEVERITY_FILLS,
     AnnexError,
     annex_cell,
@@ -117,9 +119,11 @@ def test_headers_and_merges_by_hand_for_forms_1_and_2(book: Any) -> None:
         "TH 6 tháng",
         "Ước TH cả năm",
         None,
-        "Ước TH cả năm 2023/Kế hoạch 2023",
-        "Định hướng 2024/Ước TH năm 2023",
+        # Biểu 1 compares its lower-is-better rows old / new: the headers say so
+        "Ước TH cả năm 2023/Kế hoạch 2023 (*)",
+        "Định hướng 2024/Ước TH năm 2023 (*)",
     ]
+    assert ws["H6"].comment is not None and "cũ/mới" in ws["H6"].comment.text
     ws = book["Biểu 2"]  # the seven units under "Trong đó": three header rows
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A5:A7", "D5:F5", "D6:D7", "G5:N5", "G6:G7", "H6:N6", "O5:P5", "O6:O7", "Q5:Q7"} <= (
@@ -241,26 +245,40 @@ def test_comparisons_are_formulas_with_cached_values(
                 old_col = layout.cols[("lai-chau", 2023 + spec.old[1], spec.old[0])]
                 new = openpyxl.utils.get_column_letter(new_col + 1) + str(row + 1)
                 old = openpyxl.utils.get_column_letter(old_col + 1) + str(row + 1)
-                # the direction rule: lower is better -> old / new
-                division = (
-                    f"{old}/{new}*100" if ind.direction is Direction.DOWN else (f"{new}/{old}*100")
-                )
+                # what the header says, new / old; old / new only for the lower-is-better
+                # rows of a form that declares that convention (Biểu 1), marked "(*)"
+                inverted = dataset.catalog.inverted(ind.code)
+                division = f"{old}/{new}*100" if inverted else f"{new}/{old}*100"
                 assert division in formula, (ind.code, formula)
+                if inverted:
+                    assert ws.cell(row + 1, layout.note_col + 1).value == INVERTED_NOTE
+                    assert ws.cell(6, col + 1).value.endswith(INVERTED_HEADER_MARK)
                 expected = ratio(
                     cells[(ind.code, "lai-chau", 2023 + spec.new[1], spec.new[0])].value,
                     cells[(ind.code, "lai-chau", 2023 + spec.old[1], spec.old[0])].value,
                     ind.direction,
                     ind.comparable,
+                    dataset.catalog.convention(ind.code),
                 )
                 if expected is None:
                     assert viewer == "", ind.code
                 else:
                     assert viewer == pytest.approx(expected), ind.code
     assert formulas > 600
-    # Biểu 1 line 235: natural population growth, lower is better: 10,5 / 10,8 = 97,2
+    # Biểu 1 line 235: natural population growth, lower is better, and Biểu 1 compares
+    # such rows old / new: 10,5 / 10,8 = 97,2, as it prints (97)
     ws = book["Biểu 1"]
     assert ws["H13"].value.count("D13/F13*100") == 1
     assert _at(shown["Biểu 1"], 12, 7) == pytest.approx(10.5 / 10.8 * 100)
+    # Biểu 9 line 602, the same indicator: new / old, as its header says (printed 103,2)
+    layout = annex_layouts(dataset)[9]
+    row = layout.rows["B09.012"]
+    assert _at(shown["Biểu 9"], row, layout.ratios[0][1]) == pytest.approx(10.8 / 10.5 * 100)
+    # the other forms have no inverted row, so no mark
+    assert all(
+        not str(book["Biểu 9"].cell(6, c + 1).value).endswith(INVERTED_HEADER_MARK)
+        for _, c in layout.ratios
+    )
     # Biểu 9 prints its first comparison with one decimal, the others whole numbers
     assert book["Biểu 9"]["O8"].number_format == "#,##0.0;(#,##0.0)"
     assert book["Biểu 1"]["H8"].number_format == "#,##0;(#,##0)"

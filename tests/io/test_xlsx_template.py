@@ -96,7 +96,7 @@ def test_a_ward_fills_the_forms_broken_down_by_unit_without_city_only_rows(
             ("plan", 2022, False),
             ("h1", 2022, False),
             ("estimate", 2022, False),
-            ("actual", 2022, False),
+            ("actual", 2022, True),  # the actual of the year before is entered in this round
             ("plan", 2023, True),
             ("h1", 2023, True),
             ("estimate", 2023, True),
@@ -170,7 +170,8 @@ def test_sheets_protection_and_input_cells(ward: tuple[Path, TemplateLayout]) ->
     assert kh2024.value == 82.8 and kh2024.fill.fgColor.rgb.endswith("FFF2CC")
     heading = next(r for r in sheet.rows if r.indicator.kind is RowKind.GROUP)
     assert ws.cell(heading.row + 1, sheet.columns[-1].col + 1).protection.locked
-    assert ws.cell(6, 5).value == "Năm 2022 (để tham khảo)"
+    assert ws.cell(6, 5).value == "Năm 2022"
+    assert ws.cell(7, 8).value == "Thực hiện cả năm (nhập)"
     assert ws.cell(6, 9).value == "Năm 2023" and ws.cell(7, 9).value == "Kế hoạch giao"
     assert ws.cell(6, 12).value == "Kế hoạch năm 2024"
     guide = " ".join(str(c.value) for r in wb["Hướng dẫn"].iter_rows() for c in r if c.value)
@@ -435,7 +436,7 @@ def test_in_memory_for_the_web(dataset: Dataset) -> None:
     assert data.startswith(b"PK") and layout.forms == (7,)
     mine = Expectation("laichau-2024", 2023, frozenset({"tan-phong"}))
     result = read_workbook(data, "tp.xlsx", dataset, expected=mine)
-    assert not result.problems and len(result.entries) == 4 * sum(
+    assert not result.problems and len(result.entries) == 5 * sum(
         r.input for r in layout.sheets[0].rows
     )
     theirs = Expectation("laichau-2024", 2023, frozenset({"doan-ket"}))

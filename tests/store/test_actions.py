@@ -3,9 +3,19 @@ audit) and the workflow, called directly as the Excel import will call them."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from ktxh.store.actions import CellWrite, WorkflowError, WriteRefused, transition, write_values
+from ktxh.domain.numbers import NumberError, parse_number
+from ktxh.store.actions import (
+    CellWrite,
+    InvalidInput,
+    WorkflowError,
+    WriteRefused,
+    transition,
+    write_values,
+)
 from ktxh.store.models import (
     AuditError,
     Form,
@@ -17,6 +27,7 @@ from ktxh.store.models import (
     Value,
     ValueChange,
 )
+from tests.store_helpers import store_snapshot
 from tests.web.conftest import user
 
 CELL = ("B02.009", "doan-ket", 2024, "plan")  # Tổng diện tích đất nông nghiệp canh tác, 82,8 ha
@@ -223,3 +234,202 @@ def test_a_unit_does_not_submit_a_city_only_form(plan: Plan) -> None:
             2023,
             "submit",
         )
+
+
+# --- issue 10: every boundary validates ---------------------------------------------------
+
+
+def refusal(username: str, key=CELL, **kw) -> str:
+    """The message of a write that must be refused as invalid (422), nothing written."""
+    v = Value.objects.filter(
+        indicator_id=key[0], orgunit_id=key[1], year=key[2], measure=key[3]
+    ).first()
+    before = store_snapshot()
+    with pytest.raises(WriteRefused) as refused:
+        write_values(
+            user(username),
+            [CellWrite(*key, version=kw.pop("version", v.version if v else 0), **kw)],
+        )
+    assert store_snapshot() == before
+    (problem,) = refused.value.problems
+    assert problem.reason == "invalid" and refused.value.status == 422, problem
+    return problem.message
+
+
+@pytest.mark.parametrize("year", [0, 3, 1900, 2022, 2026, 40000, 10**12])
+def test_a_year_outside_the_stores_rounds_is_refused(plan: Plan, year: int) -> None:
+    """The store holds round 2023: the cells of 2023 and the plan of 2024. A ward's
+    write for year 10^12 made the dashboard and every download fail for everybody."""
+    message = refusal("doan-ket", ("B02.009", "doan-ket", year, "plan"), text="1")
+    assert f"kế hoạch năm {year} không thuộc kỳ báo cáo nào của kho" in message
+    assert "kỳ năm 2023 (số liệu năm 2023, kế hoạch năm 2024, thực hiện cả năm 2022)" in message
+
+
+def test_the_rounds_years_are_accepted(plan: Plan) -> None:
+    for key in [
+        ("B02.009", "doan-ket", 2023, "plan"),
+        ("B02.009", "doan-ket", 2023, "h1"),
+        ("B02.009", "doan-ket", 2023, "estimate"),
+        ("B02.009", "doan-ket", 2022, "actual"),
+        ("B02.009", "doan-ket", 2024, "plan"),  # next year's plan: round 2023
+    ]:
+        write("doan-ket", "12,5", key=key)
+        assert current(key).value == 12.5
+    message = refusal("doan-ket", ("B02.009", "doan-ket", 2024, "estimate"), text="1")
+    assert "ước TH cả năm 2024 không thuộc kỳ báo cáo nào" in message
+    message = refusal("doan-ket", ("B02.009", "doan-ket", 2023, "actual"), text="1")
+    assert "TH cả năm 2023 không thuộc kỳ báo cáo nào" in message
+
+
+def test_a_year_that_is_not_an_integer_is_refused(plan: Plan) -> None:
+    message = refusal("doan-ket", ("B02.009", "doan-ket", 3.7, "plan"), text="1")  # type: ignore[arg-type]
+    assert message == "«year» phải là số nguyên"
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        (math.nan, "«value» không phải số hữu hạn (NaN hoặc vô cực)"),
+        (math.inf, "«value» không phải số hữu hạn (NaN hoặc vô cực)"),
+        (-math.inf, "«value» không phải số hữu hạn (NaN hoặc vô cực)"),
+        (1e308, "«value» số quá lớn: giá trị tuyệt đối phải nhỏ hơn 1.000.000.000.000.000"),
+        (1e29, "«value» số quá lớn: giá trị tuyệt đối phải nhỏ hơn 1.000.000.000.000.000"),
+        (-1e15, "«value» số quá lớn: giá trị tuyệt đối phải nhỏ hơn 1.000.000.000.000.000"),
+        (10**30, "«value» số quá lớn: giá trị tuyệt đối phải nhỏ hơn 1.000.000.000.000.000"),
+        (1e-320, "«value» có 320 chữ số thập phân, tối đa 9"),
+        (0.1 + 0.2, "«value» có 17 chữ số thập phân, tối đa 9"),
+        (
+            123456789.123456789,
+            "«value» có 17 chữ số có nghĩa, tối đa 15 (độ chính xác của số được lưu)",
+        ),
+    ],
+)
+def test_a_number_the_store_cannot_keep_is_refused(plan: Plan, number: float, reason: str) -> None:
+    """NaN became invalid JSON and 500s on PostgreSQL; 1e308 and 30 typed digits a 500
+    (decimal.InvalidOperation); 1e-320 a printed value of 322 characters."""
+    message = refusal("doan-ket", value=number)
+    assert message.endswith(reason), message
+    assert message.startswith("B02.009 (Tổng diện tích đất nông nghiệp canh tác): ")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1" * 30, "số quá lớn"),  # was a 500 (decimal.InvalidOperation)
+        ("1.234.567,891234567", "có 16 chữ số có nghĩa, tối đa 15"),
+        ("1.000.000.000.000.000", "số quá lớn"),
+        ("0,0000000001", "có 10 chữ số thập phân, tối đa 9"),
+        ("1e308", "có ký tự không phải chữ số"),
+        ("١٢٣", "có chữ số không phải chữ số thường 0-9"),  # Arabic-Indic
+        ("１２３", "có chữ số không phải chữ số thường 0-9"),  # full width
+        ("12\x00", "«text» có ký tự điều khiển không in được (U+0000)"),
+        ("1" * 61, "«text» dài 61 ký tự, tối đa 60"),
+    ],
+)
+def test_typed_text_the_store_cannot_keep_is_refused(plan: Plan, text: str, reason: str) -> None:
+    assert reason in refusal("doan-ket", text=text)
+
+
+def test_the_largest_and_finest_numbers_kept(plan: Plan) -> None:
+    write("doan-ket", "999.999.999.999.999")
+    assert (current().value, current().printed) == (999999999999999.0, "999.999.999.999.999")
+    write("doan-ket", "0,000000001")
+    assert (current().value, current().printed) == (1e-9, "0,000000001")
+    write_values(user("doan-ket"), [CellWrite(*CELL, version=current().version, value=-2.5e14)])
+    assert current().printed == "(250.000.000.000.000)" and len(current().printed) <= 60
+
+
+def test_only_ascii_digits_are_numbers() -> None:
+    for text in ("١٢٣", "۱۲۳", "１２３", "१२३", "12³"):
+        with pytest.raises(NumberError) as err:
+            parse_number(text)
+        assert "chữ số không phải chữ số thường 0-9" in str(err.value)
+    assert parse_number("1.234,5") is not None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("source_ref", "a\x00b", "«source_ref» có ký tự điều khiển không in được (U+0000)"),
+        ("source_ref", "tệp\x1b[31m", "«source_ref» có ký tự điều khiển không in được (U+001B)"),
+        ("source_ref", "x" * 301, "«source_ref» dài 301 ký tự, tối đa 300"),
+        ("indicator", "B02.009\x00", "«indicator» có ký tự điều khiển không in được (U+0000)"),
+        ("orgunit", "doan-ket\ud800", "«orgunit» có ký tự không hợp lệ trong UTF-8 (U+D800)"),
+    ],
+)
+def test_control_characters_and_long_text_are_refused(
+    plan: Plan, field: str, value: str, reason: str
+) -> None:
+    """A NUL in source_ref crashed the write on PostgreSQL."""
+    fields = dict(zip(("indicator", "orgunit", "year", "measure"), CELL, strict=True))
+    fields[field] = value
+    before = store_snapshot()
+    with pytest.raises(WriteRefused) as refused:
+        write_values(
+            user("doan-ket"),
+            [CellWrite(**fields, version=1, text="5")],  # type: ignore[arg-type]
+        )
+    assert [p.message for p in refused.value.problems] == [reason]
+    assert store_snapshot() == before
+
+
+def test_a_comment_with_a_nul_or_too_long_is_refused_and_lines_are_kept(plan: Plan) -> None:
+    org, form = OrgUnit.objects.get(code="doan-ket"), Form.objects.get(number=2)
+    before = store_snapshot()
+    with pytest.raises(InvalidInput, match=r"«ghi chú khi nộp» có ký tự điều khiển"):
+        transition(user("doan-ket"), org, form, 2023, "submit", "đủ\x00")
+    with pytest.raises(InvalidInput, match=r"«ghi chú khi nộp» dài 2.001 ký tự, tối đa 2.000"):
+        transition(user("doan-ket"), org, form, 2023, "submit", "x" * 2001)
+    assert store_snapshot() == before
+    sub = transition(user("doan-ket"), org, form, 2023, "submit", "Dòng 1\nDòng 2\tcột")
+    assert sub.note == "Dòng 1\nDòng 2\tcột"
+    with pytest.raises(InvalidInput, match=r"«ý kiến» có ký tự điều khiển"):
+        transition(user("admin"), org, form, 2023, "return", "sai\x07")
+
+
+@pytest.mark.parametrize("year", [1900, 2022, 2024, 9999, 99999])
+def test_a_submission_for_a_round_that_does_not_exist_is_refused(plan: Plan, year: int) -> None:
+    """Year 1900 made a submission; 99999 crashed on PostgreSQL."""
+    org, form = OrgUnit.objects.get(code="doan-ket"), Form.objects.get(number=2)
+    with pytest.raises(WorkflowError, match=f"Không có kỳ báo cáo năm {year}"):
+        transition(user("doan-ket"), org, form, year, "submit", "ghi chú")
+    assert not Submission.objects.exists()
+
+
+def test_a_units_note_is_never_the_reviewers_opinion(plan: Plan) -> None:
+    """A ward's comment on submitting was shown to everyone as "Ý kiến của thành phố"."""
+    org, form = OrgUnit.objects.get(code="doan-ket"), Form.objects.get(number=2)
+    sub = transition(user("doan-ket"), org, form, 2023, "submit", "Đã rà soát diện tích")
+    assert (sub.note, sub.note_by, sub.opinion, sub.opinion_by) == (
+        "Đã rà soát diện tích",
+        "doan-ket",
+        "",
+        "",
+    )
+    sub = transition(user("admin"), org, form, 2023, "return", "Tổng chưa khớp")
+    assert (sub.note, sub.note_by) == ("Đã rà soát diện tích", "doan-ket")
+    assert (sub.opinion, sub.opinion_by) == ("Tổng chưa khớp", "admin")
+    sub = transition(user("doan-ket"), org, form, 2023, "submit", "Đã sửa")
+    assert (sub.note, sub.note_by, sub.opinion, sub.opinion_by) == (
+        "Đã sửa",
+        "doan-ket",
+        "Tổng chưa khớp",
+        "admin",
+    )
+    sub = transition(user("admin"), org, form, 2023, "approve")
+    assert (sub.opinion, sub.opinion_by) == ("", "")  # an approval without a word clears it
+
+
+def test_a_user_name_with_control_characters_is_refused(plan: Plan) -> None:
+    """A NUL in a user name crashed on PostgreSQL (``ktxh user add``, ``--user``)."""
+    from ktxh.store.accounts import Account, AccountError, acting_user, save_account
+
+    before = store_snapshot()
+    for name in ("doan\x00ket", "x" * 151, "  "):
+        with pytest.raises(AccountError, match="Tên đăng nhập"):
+            save_account(Account(name, "unit", "UBND", "doan-ket"))
+    with pytest.raises(AccountError, match="Chức danh không hợp lệ"):
+        save_account(Account("moi", "unit", "UBND\x07", "doan-ket"))
+    with pytest.raises(AccountError, match="có ký tự điều khiển không in được"):
+        acting_user("doan-ket\x00")
+    assert store_snapshot() == before

@@ -160,7 +160,8 @@ def test_malformed_requests_are_400(plan: Plan) -> None:
             "/api/values", body, content_type="application/json", headers={"X-CSRFToken": token}
         )
         assert resp.status_code == 400, body
-        assert "error" in resp.json()
+        assert resp["Content-Type"] == "application/problem+json"
+        conforms(resp.json(), "ProblemDetails")
 
 
 def test_checks_and_the_workflow_through_the_api(plan: Plan) -> None:
@@ -184,7 +185,7 @@ def test_checks_and_the_workflow_through_the_api(plan: Plan) -> None:
         content_type="application/json",
         headers={"X-CSRFToken": token},
     )
-    assert again.status_code == 409 and "không thể nộp" in again.json()["error"]
+    assert again.status_code == 409 and "không thể nộp" in again.json()["detail"]
     admin, admin_token = session("admin")
     resp = admin.post(
         "/api/submissions/doan-ket/2/2023/return",

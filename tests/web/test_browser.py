@@ -70,6 +70,14 @@ def log_in(page: Any, base: str, username: str) -> None:
     page.wait_for_url(base + "/")
 
 
+def wait_status(page: Any, prefix: str) -> None:
+    """Wait until the grid's status line starts with ``prefix`` (a locator assertion:
+    no script evaluated in the page, which the Content-Security-Policy forbids)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#grid-status")).to_have_text(re.compile("^" + re.escape(prefix)))
+
+
 def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(artifacts_dir() / f"web-{name}.png"), full_page=False)
 
@@ -109,9 +117,7 @@ def test_ward_enters_and_submits_city_approves_and_downloads(
     area.click()
     page.keyboard.type("1.234,5")
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.getElementById('grid-status').textContent.startsWith('Đã lưu')"
-    )
+    wait_status(page, "Đã lưu")
     assert area.text_content() == "1.234,5"
     # the total of the 7 units no longer matches the city's: the finding appears beside it
     finding = page.locator('tr[data-indicator="B02.009"] td.findings')
@@ -128,18 +134,14 @@ def test_ward_enters_and_submits_city_approves_and_downloads(
     # paste a 2 x 2 block copied from a spreadsheet into Ước TH 2023 and KH 2024
     cell(page, "B02.012|doan-ket|2023|estimate").click()
     paste(page, "100,5\t110,5\r\n20\t23,5\r\n")
-    page.wait_for_function(
-        "document.getElementById('grid-status').textContent.startsWith('Đã lưu 4 ô')"
-    )
+    wait_status(page, "Đã lưu 4 ô")
     assert cell(page, "B02.012|doan-ket|2023|estimate").text_content() == "100,5"
     assert cell(page, "B02.013|doan-ket|2024|plan").text_content() == "23,5"
     # a number written the English way is refused with the reason, and nothing is saved
     cell(page, "B02.016|doan-ket|2024|plan").click()
     page.keyboard.type("4.70")
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.getElementById('grid-status').textContent.startsWith('Chưa lưu')"
-    )
+    wait_status(page, "Chưa lưu")
     assert "dấu chấm ngăn cách hàng nghìn" in page.locator("#grid-status").text_content()
     shot(page, "04-dan-va-bao-loi")
     assert (
@@ -157,17 +159,13 @@ def test_ward_enters_and_submits_city_approves_and_downloads(
     cell(page, "B02.018|doan-ket|2024|plan").click()
     page.keyboard.type("60")
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.getElementById('grid-status').textContent.startsWith('Đã lưu')"
-    )
+    wait_status(page, "Đã lưu")
     stale = cell(planner, "B02.018|doan-ket|2024|plan")
     assert stale.text_content() == "56,3"
     stale.click()
     planner.keyboard.type("70")
     planner.keyboard.press("Enter")
-    planner.wait_for_function(
-        "document.getElementById('grid-status').textContent.startsWith('Xung đột')"
-    )
+    wait_status(planner, "Xung đột")
     message = planner.locator("#grid-status").text_content()
     assert "doan-ket đã sửa ô này thành 60" in message
     assert stale.text_content() == "60"  # the newer value, not the planner's 70
@@ -241,5 +239,89 @@ def test_ward_enters_and_submits_city_approves_and_downloads(
     assert page.locator("#import-changes tbody tr").count() == 2
     assert "đã khóa nên không ghi đè được" in page.locator("#import-problems").text_content()
     shot(page, "10-nhap-excel")
+    assert not errors, errors
+    context.close()
+
+
+def test_paste_reports_every_skipped_cell_and_pages_run_under_the_csp(
+    browser: Any, live_server: Any, tplan: Plan
+) -> None:
+    """Issue 10: a paste that lands on read-only rows and past the last column says
+    so, cell by cell, and the report stays after "Đã lưu" until the next change; the
+    grid, the dashboard (charts, tooltips) and the upload page run under the
+    Content-Security-Policy without one violation; the file button reads Vietnamese."""
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1500, "height": 950}, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    refused: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    log_in(page, base, "doan-ket")
+    resp = page.goto(base + "/nhap-lieu/2/doan-ket/2023/")
+    assert resp is not None and "script-src 'self'" in resp.headers["content-security-policy"]
+    page.wait_for_selector("#grid")
+    # a 3 x 3 block from Ước TH 2023 of B02.009: the two rows below it are city-only
+    # (read-only for a ward), and the third column is past KH 2024, the last one
+    cell(page, "B02.009|doan-ket|2023|estimate").click()
+    paste(page, "10\t20\t30\n11\t21\t31\n12\t22\t32\n")
+    wait_status(page, "Đã lưu 2 ô")
+    report = page.locator("#paste-skipped").text_content() or ""
+    assert report.startswith("Bỏ qua 7 ô của vùng dán, chưa ghi: 4 ô không sửa được")
+    assert "«Giá trị sản xuất bình quân trên 1 ha đất" in report and "cột Ước TH 2023" in report
+    assert "3 ô nằm bên phải cột cuối của biểu" in report
+    assert page.locator("td.skipped").count() == 4
+    assert cell(page, "B02.009|doan-ket|2024|plan").text_content() == "20"
+    shot(page, "11-dan-bo-qua")
+    # the report outlives the findings' refresh, and goes with the next change
+    page.locator('tr[data-indicator="B02.009"] td.findings').get_by_text(
+        re.compile("Tổng 7 xã")
+    ).first.wait_for()
+    assert page.locator("#paste-skipped").count() == 1
+    cell(page, "B02.012|doan-ket|2024|plan").click()
+    page.keyboard.type("106")
+    page.keyboard.press("Enter")
+    wait_status(page, "Đã lưu")
+    assert page.locator("#paste-skipped").count() == 0
+    assert page.locator("td.skipped").count() == 0
+    # below the last row: every pasted value is accounted for
+    last = page.locator("td.cell.edit").last
+    last.click()
+    paste(page, "1\n2\n3\n")
+    report = page.locator("#paste-skipped").text_content() or ""
+    assert "2 ô nằm dưới dòng cuối của biểu" in report
+    # the upload page: a Vietnamese button for the (hidden) file input
+    page.goto(base + "/nhap-excel/")
+    assert page.locator("label[for=tep]").text_content() == "Chọn các tệp Excel…"
+    assert "Chưa chọn tệp nào" in (page.locator("#tep-names").text_content() or "")
+    made = template_for(User.objects.get(username="doan-ket"), OrgUnit.objects.get(code="doan-ket"))
+    page.set_input_files(
+        "input[name=tep]",
+        files=[
+            {"name": "doan-ket.xlsx", "mimeType": "application/octet-stream", "buffer": made.data}
+        ],
+    )
+    assert page.locator("#tep-names").text_content() == "Đã chọn: doan-ket.xlsx"
+    shot(page, "12-chon-tep")
+    # the planner's dashboard: charts and their tooltips
+    page.click("button.link")
+    page.wait_for_url(re.compile(r".*/dang-nhap/"))
+    log_in(page, base, "admin")
+    page.goto(base + "/tong-quan/")
+    page.wait_for_selector("#ward-chart svg")
+    page.wait_for_selector("#trend-chart svg")
+    page.locator("#ward-chart").scroll_into_view_if_needed()
+    box = page.locator("#ward-chart").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.6, steps=8)
+    page.locator("#ward-chart svg filter").first.wait_for(state="attached")  # the tooltip
+    shot(page, "13-tong-quan-chu-thich")
+    widths = page.locator(".progress span").evaluate_all("bars => bars.map(b => b.style.width)")
+    assert widths and all(w.endswith("px") for w in widths)
+    assert not refused, refused
     assert not errors, errors
     context.close()

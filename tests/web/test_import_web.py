@@ -17,6 +17,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from ktxh.domain.numbers import format_number
 from ktxh.io.xlsx_safety import Limits
 from ktxh.store import imports
 from ktxh.store.actions import CellWrite, transition, write_values
@@ -280,7 +281,8 @@ def test_the_planner_imports_thousands_of_cells_at_once(plan: Plan) -> None:
     wb.save(out)
     assert typed > 1000
     resp = upload(admin, ("thanh-pho.xlsx", out.getvalue()))
-    assert f"{typed} ô sẽ thay đổi" in text(resp)
+    shown = format_number(typed)  # counts of 1.000 or more with the thousands dot (issue 10)
+    assert f"{shown} ô sẽ thay đổi" in text(resp) and f"Xác nhận nhập {shown} ô" in text(resp)
     done = admin.post("/nhap-excel/xac-nhan/", {"token": admin.session[IMPORT_SESSION]["token"]})
-    assert f"Đã ghi {typed} ô" in text(done)
+    assert f"Đã ghi {shown} ô" in text(done) and "." in shown
     assert ValueChange.objects.filter(source=Source.IMPORT).count() == typed

@@ -116,3 +116,59 @@ def compile_side(text: str, tolerance: float | None) -> CompiledSide:
         _compile(tree, codes, tolerance),
         _point(tree, codes),
     )
+
+
+def _value(node: ast.AST, codes: dict[str, str], env: dict[str, float]) -> float | None:
+    """The expression on plain numbers (codes looked up in ``env``); None on 0 ÷ 0."""
+    if isinstance(node, ast.Expression):
+        return _value(node.body, codes, env)
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    if isinstance(node, ast.Name) and node.id in codes:
+        return env.get(codes[node.id])
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _value(node.operand, codes, env)
+        return None if v is None else -v
+    if isinstance(node, ast.BinOp):
+        a, b = _value(node.left, codes, env), _value(node.right, codes, env)
+        if a is None or b is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return a + b
+        if isinstance(node.op, ast.Sub):
+            return a - b
+        if isinstance(node.op, ast.Mult):
+            return a * b
+        if isinstance(node.op, ast.Div):
+            return None if b == 0 else a / b
+    raise RuleSyntaxError(f"biểu thức không hợp lệ: «{ast.unparse(node)}»")
+
+
+def evaluate(text: str, env: dict[str, float]) -> float | None:
+    """One side of a rule on plain numbers, ``env`` mapping codes to values."""
+    codes = {_placeholder(c): c for c in CODE.findall(text)}
+    tree = ast.parse(CODE.sub(lambda m: _placeholder(m.group(1)), text), mode="eval")
+    return _value(tree, codes, env)
+
+
+def solve(left: str, right: str, env: dict[str, float], code: str) -> float | None:
+    """The value of ``code`` that makes ``left`` equal ``right``, the other codes as in
+    ``env``: exact where the rule is linear in it (sums, products with other codes,
+    quotients by them), checked, None otherwise."""
+
+    def gap(x: float) -> float | None:
+        e = {**env, code: x}
+        lv, rv = evaluate(left, e), evaluate(right, e)
+        return None if lv is None or rv is None else lv - rv
+
+    x0 = env.get(code)
+    if x0 is None:
+        return None
+    step = max(abs(x0), 1.0)
+    g0, g1 = gap(x0), gap(x0 + step)
+    if g0 is None or g1 is None or g1 == g0:
+        return None
+    x = x0 - g0 * step / (g1 - g0)
+    g = gap(x)
+    scale = max(abs(evaluate(left, env) or 0.0), abs(evaluate(right, env) or 0.0), 1.0)
+    return x if g is not None and abs(g) <= 1e-9 * scale else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -10,7 +11,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from ktxh.domain.catalog import Catalog, Indicator
+from ktxh.domain.catalog import Catalog, Consolidation, Indicator
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.narrative import Claim
 from ktxh.domain.numbers import format_number
@@ -43,9 +44,47 @@ class Severity(StrEnum):
         return aliases[key]
 
 
+Key = tuple[str, str, int, str]  # (indicator, orgunit, year, measure): one cell
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """What a broken relation says about one of its cells: the value it should hold for
+    the relation to be true (``point``: somewhere in ``lo``..``hi``, the rounding of the
+    other cells), or only a bound (``lo``..``hi``, either end infinite). Findings whose
+    hints agree on one cell share a cause: that cell (see :mod:`.causes`)."""
+
+    cell: Key
+    lo: float
+    hi: float
+    point: bool = True
+
+    @classmethod
+    def value(cls, cell: Key, v: float, tol: float = 0.0) -> Hint:
+        return cls(cell, v - tol, v + tol, True)
+
+    @classmethod
+    def at_most(cls, cell: Key, v: float) -> Hint:
+        return cls(cell, -math.inf, v, False)
+
+    @classmethod
+    def at_least(cls, cell: Key, v: float) -> Hint:
+        return cls(cell, v, math.inf, False)
+
+    @property
+    def mid(self) -> float:
+        return (self.lo + self.hi) / 2
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One inconsistency, explained in Vietnamese for a planning officer."""
+    """One inconsistency, explained in Vietnamese for a planning officer.
+
+    ``cells`` are the cells the broken relation involves (the checked cell first),
+    ``hints`` what the relation says about them. ``uncertain`` is set on a notice that
+    a check could not be made because a value is lost or uncertain; its text says
+    why. ``cause`` is the id of the finding's cause, set by :func:`run_checks`: the
+    findings of one cause are listed together (:mod:`.causes`)."""
 
     rule: str
     severity: Severity
@@ -57,6 +96,10 @@ class Finding:
     values: dict[str, float | None] = field(default_factory=dict)
     expected: float | None = None
     seed_line: int | None = None
+    cells: tuple[Key, ...] = ()
+    hints: tuple[Hint, ...] = ()
+    uncertain: str = ""  # why a notice could not conclude (the dataset's note on the value)
+    cause: str = ""
 
     @classmethod
     def at(
@@ -67,8 +110,12 @@ class Finding:
         row: Mapping[str, Any],
         values: dict[str, float | None],
         expected: float | None = None,
+        cells: tuple[Key, ...] = (),
+        hints: tuple[Hint, ...] = (),
+        uncertain: str = "",
     ) -> Finding:
         """A finding on the cell a row of a value frame names (its key and seed line)."""
+        key = (row["indicator"], row["orgunit"], row["year"], row["measure"])
         return cls(
             rule,
             severity,
@@ -80,7 +127,26 @@ class Finding:
             values,
             expected,
             row.get("seed_line"),
+            cells if key in cells else (key, *cells),
+            hints,
+            uncertain,
         )
+
+    @property
+    def key(self) -> str:
+        """ "rule|code|orgunit|year|measure" (empty fields for nulls); a finding about
+        no cell adds its seed line ("narrative_unlinked||||@26")."""
+        parts = [self.rule, self.indicator, self.orgunit, self.year, self.measure]
+        text = "|".join("" if p is None else str(p) for p in parts)
+        if self.indicator is None and self.seed_line is not None:
+            text += f"@{self.seed_line}"
+        return text
+
+    @property
+    def cell(self) -> Key | None:
+        if self.indicator is None or self.orgunit is None or self.year is None:
+            return None
+        return (self.indicator, self.orgunit, self.year, self.measure or "")
 
 
 MEASURE_SHORT = {
@@ -134,13 +200,22 @@ class CheckContext:
     year: int
     top: str
     claims: Sequence[Claim] = ()
+    # the declared rules of the run (set by run_checks): rows they declare equal are
+    # "the same indicator" for the convention check; the values they derive need no
+    # jump check of their own
+    declared: Sequence[Any] = ()
 
     def __post_init__(self) -> None:
         """Accept a bare (indicator, orgunit, year, measure, value) frame too."""
-        if "printed" not in self.values.columns:
-            self.values = self.values.with_columns(pl.lit(None, pl.String).alias("printed"))
-        if "seed_line" not in self.values.columns:
-            self.values = self.values.with_columns(pl.lit(None, pl.Int32).alias("seed_line"))
+        extra = {
+            "printed": pl.String,
+            "seed_line": pl.Int32,
+            "confidence": pl.String,
+            "note": pl.String,
+        }
+        missing = [pl.lit(None, t).alias(c) for c, t in extra.items() if c not in self.values]
+        if missing:
+            self.values = self.values.with_columns(missing)
 
     @cached_property
     def frame(self) -> pl.DataFrame:
@@ -172,10 +247,96 @@ class CheckContext:
                 pl.when(pl.col("count").fill_null(False) & (pl.col("dec") == 0))
                 .then(0.0)
                 .otherwise(0.5 * pl.lit(10.0).pow(-pl.col("dec")))
-                .alias("tol")
+                .alias("tol"),
+                # a best guess of the transcription (its column, or the cell itself):
+                # never taken as printed (docs/checks.md, "Uncertain values")
+                (pl.col("confidence") == "low").fill_null(False).alias("low"),
             )
             .drop("cat_dec", "count")
         )
+
+    @cached_property
+    def lost(self) -> dict[Key, str]:
+        """Cells lost in reading the source: a unit left without a value in a row whose
+        other units' values were placed by guess (low confidence) because a cell is
+        missing. Each with the note that says so."""
+        if not self.frame["low"].any():
+            return {}  # nothing was placed by guess (a plan typed in, not read from print)
+        kinds = (Consolidation.SUM, Consolidation.COUNT, Consolidation.RATE)
+        codes = [
+            i.code
+            for i in self.catalog
+            if i.consolidation in kinds or i.consolidation is Consolidation.WEIGHTED_MEAN
+        ]
+        kids = (
+            self.frame.filter(
+                pl.col("measure").is_in(["plan", "h1", "estimate", "actual"])
+                & pl.col("indicator").is_in(codes)
+            )
+            .with_columns(self.parent_expr().alias("parent"))
+            .filter(pl.col("parent").is_not_null())
+        )
+        if kids.is_empty() or not kids["low"].any():
+            return {}
+        size = self.parents.group_by("parent").len("n_children")
+        groups = (
+            kids.group_by("indicator", "parent", "year", "measure")
+            .agg(
+                pl.len().alias("n"),
+                pl.col("low").any().alias("any_low"),
+                pl.col("note").filter(pl.col("low")).first().alias("why"),
+                pl.col("orgunit"),
+            )
+            .join(size, on="parent")
+            .filter(pl.col("any_low") & (pl.col("n") < pl.col("n_children")))
+        )
+        out: dict[Key, str] = {}
+        for r in groups.iter_rows(named=True):
+            have = set(r["orgunit"])
+            for u in self.tree.children(r["parent"]):
+                if u.code not in have:
+                    out[(r["indicator"], u.code, r["year"], r["measure"])] = r["why"] or ""
+        return out
+
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Results worth computing once per check run (a declared rule's evaluation)."""
+        return {}
+
+    @cached_property
+    def _top_filled(self) -> dict[tuple[str, int, str], float | None]:
+        top = self.filled.filter(pl.col("orgunit") == self.top)
+        return {
+            (r[0], r[1], r[2]): r[3]
+            for r in top.select("indicator", "year", "measure", "value").iter_rows()
+        }
+
+    def filled_value(self, indicator: str, year: int, measure: str) -> float | None:
+        """The top unit's value of a cell, or its total consolidated from the units."""
+        return self._top_filled.get((indicator, year, measure))
+
+    def cell_rows(self, cells: Iterable[Key]) -> dict[Key, dict[str, Any]]:
+        """The stored rows of a few cells (value, printed, low, note ...)."""
+        want = pl.DataFrame(
+            list(dict.fromkeys(cells)),
+            schema={
+                "indicator": pl.String,
+                "orgunit": pl.String,
+                "year": pl.Int32,
+                "measure": pl.String,
+            },
+            orient="row",
+        )
+        if want.is_empty():
+            return {}
+        codes = want["indicator"].unique().to_list()
+        hit = self.frame.filter(pl.col("indicator").is_in(codes)).join(
+            want, on=["indicator", "orgunit", "year", "measure"]
+        )
+        return {
+            (r["indicator"], r["orgunit"], r["year"], r["measure"]): r
+            for r in hit.iter_rows(named=True)
+        }
 
     @cached_property
     def base(self) -> pl.DataFrame:
@@ -195,6 +356,33 @@ class CheckContext:
         """The base rows of a few indicators, without scanning the whole table again."""
         parts = [self._by_indicator[c] for c in dict.fromkeys(codes) if c in self._by_indicator]
         return pl.concat(parts) if parts else self.base.clear()
+
+    @cached_property
+    def _with_parent(self) -> pl.DataFrame:
+        # the frame plus each row's parent unit, worked out once for every rule that
+        # compares units with their total (the frame's columns are shared, not copied)
+        return self.frame.with_columns(self.parent_expr().alias("parent"))
+
+    def below(self, codes: Iterable[str], numbers: bool = True) -> pl.DataFrame:
+        """The base-measure rows of ``codes`` in every unit that has a parent, with the
+        parent's code (``parent``); ``numbers=False`` keeps the cells stored without a
+        number (a printed "-")."""
+        keep = (
+            pl.col("measure").is_in(["plan", "h1", "estimate", "actual"])
+            & pl.col("parent").is_not_null()
+            & pl.col("indicator").is_in(list(dict.fromkeys(codes)))
+        )
+        if numbers:
+            keep = keep & pl.col("value").is_not_null()
+        return self._with_parent.filter(keep)
+
+    def upper(self, codes: Iterable[str]) -> pl.DataFrame:
+        """The base rows of ``codes`` in the units that have units below them (the
+        totals a rule compares with their units)."""
+        tops = sorted(set(self.tree.parent_map().values()))
+        return self.base.filter(
+            pl.col("orgunit").is_in(tops) & pl.col("indicator").is_in(list(dict.fromkeys(codes)))
+        )
 
     def parent_expr(self, column: str = "orgunit") -> pl.Expr:
         """The parent org unit of ``column`` (null at the top), as a fast lookup."""

@@ -2,14 +2,28 @@
 value table at once (polars), then explains each one in Vietnamese.
 
 Generic rules are derived from the catalog (how each indicator consolidates,
-its sub-items, unit, nature, direction); declared rules come from the
-dataset's ``rules.csv`` (:class:`DeclaredRule`).
+its sub-items and declared parts, unit, nature, direction, its form's comparison
+convention); declared rules come from the dataset's ``rules.csv``
+(:class:`DeclaredRule`).
+
+Every rule reports, besides its message, the cells the broken relation involves
+and what it says about them (:class:`Hint`), so that findings with one cause are
+listed together (:mod:`.causes`). A relation that involves a value the dataset
+marks as a best guess (``confidence`` low) or a cell lost in reading the source
+is never taken as broken: the rule says once, as a notice, that the check could
+not be made and why (:func:`_doubt`).
+
+Severity (docs/checks.md): ``lỗi`` only where the numbers cannot all be right
+(arithmetic or logic), ``cảnh báo`` where they are implausible but a legitimate
+reason can exist, ``lưu ý`` where a check could not be made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -21,15 +35,35 @@ from ktxh.domain.catalog import (
     Nature,
     RowKind,
 )
-from ktxh.domain.checks.expressions import CODE, OPERATORS, compile_side
-from ktxh.domain.checks.model import CheckContext, Finding, Severity, cell_label, num, with_unit
-from ktxh.domain.compare import RATIOS, Agreement, classify, comparison_frame, ratio, round_half_up
+from ktxh.domain.checks.expressions import CODE, OPERATORS, compile_side, solve
+from ktxh.domain.checks.model import (
+    CheckContext,
+    Finding,
+    Hint,
+    Key,
+    Severity,
+    cell_label,
+    num,
+    with_unit,
+)
+from ktxh.domain.compare import (
+    RATIOS,
+    Agreement,
+    agrees,
+    classify,
+    comparison_frame,
+    input_decimals,
+    ratio,
+    ratio_bounds,
+    round_half_up,
+)
 from ktxh.domain.consolidate import rate_factor
 from ktxh.domain.numbers import decimals_of
 
 KEY = ["indicator", "orgunit", "year", "measure"]
 BASE_MEASURES = ["plan", "h1", "estimate", "actual"]
 EPS = 1e-9
+INF = math.inf
 
 
 def _base(ctx: CheckContext) -> pl.DataFrame:
@@ -50,6 +84,64 @@ def _where(ctx: CheckContext, r: dict[str, object]) -> str:
     return label
 
 
+def _key(r: dict[str, Any], indicator: str | None = None) -> Key:
+    return (indicator or r["indicator"], r["orgunit"], r["year"], r["measure"])
+
+
+def _cell_text(ctx: CheckContext, cell: Key) -> str:
+    """ "«Dân số», KH 2024, xã San Thàng"."""
+    code, org, year, measure = cell
+    ind = ctx.catalog.indicators.get(code)
+    name = ind.label if ind else code
+    where = _where(ctx, {"orgunit": org, "year": year, "measure": measure})
+    return f"«{name}» ({where})"
+
+
+def _doubt(ctx: CheckContext, low: Iterable[Key] = (), lost: Iterable[Key] = ()) -> tuple[str, str]:
+    """Why a relation cannot be taken as broken, in Vietnamese, and the dataset's
+    note behind it (one note, one cause: see :mod:`.causes`)."""
+    low, lost = list(dict.fromkeys(low)), [k for k in dict.fromkeys(lost)]
+    rows = ctx.cell_rows(low)
+    parts = []
+    notes = []
+    for k in low:
+        r = rows.get(k, {})
+        shown = r.get("printed") or num(r.get("value"), 3)
+        parts.append(f"{_cell_text(ctx, k)} ghi {shown} chỉ là phỏng đoán khi đọc bản in")
+        notes.append(r.get("note") or "")
+    if len(lost) > 2:
+        units = ", ".join(ctx.org_name(k[1]) for k in lost)
+        parts.append(f"ô của {len(lost)} đơn vị ({units}) bị mất hoặc bỏ trống khi đọc bản in")
+        notes += [ctx.lost.get(k, "") for k in lost]
+    else:
+        for k in lost:
+            parts.append(f"ô {_cell_text(ctx, k)} bị mất khi đọc bản in")
+            notes.append(ctx.lost.get(k, ""))
+    why = next((n for n in notes if n), "") or "; ".join(parts)
+    return "không kết luận được vì " + "; ".join(parts), why
+
+
+def _members(
+    rows: pl.DataFrame, bad: pl.DataFrame, on: list[str], value: str = "value"
+) -> dict[tuple[Any, ...], list[tuple[str, float, bool]]]:
+    """For the few failing groups of ``bad``: each member's (code or unit, value, low),
+    from ``rows`` (the members of every group, not aggregated: lists are made only for
+    the groups that fail, never over the whole value table)."""
+    member = "orgunit" if "parent" in on else "indicator"
+    hit = rows.join(bad.select(on).unique(), on=on)
+    out: dict[tuple[Any, ...], list[tuple[str, float, bool]]] = {}
+    for r in hit.iter_rows(named=True):
+        out.setdefault(tuple(r[c] for c in on), []).append(
+            (r[member], r[value], bool(r.get("low")))
+        )
+    return out
+
+
+def _low_cells(r: dict[str, Any], pairs: Sequence[tuple[str, Key]]) -> list[Key]:
+    """The cells of ``pairs`` (flag column, cell) whose flag is set in row ``r``."""
+    return [cell for flag, cell in pairs if r.get(flag)]
+
+
 @dataclass(frozen=True)
 class UnitsAddUp:
     """The units below add up to the total (``sum``), or are counted (``count``)."""
@@ -60,20 +152,19 @@ class UnitsAddUp:
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         sums = _codes(ctx, lambda i: i.consolidation is Consolidation.SUM)
         counts = _codes(ctx, lambda i: i.consolidation is Consolidation.COUNT)
-        base = _base(ctx).filter(pl.col("indicator").is_in(sums + counts))
+        base = ctx.upper(sums + counts)
+        below_rows = ctx.below(sums + counts).with_columns(
+            pl.when(pl.col("indicator").is_in(counts))
+            .then((pl.col("value") > 0).cast(pl.Float64))
+            .otherwise(pl.col("value"))
+            .alias("v"),
+            pl.when(pl.col("indicator").is_in(counts))
+            .then(0.0)
+            .otherwise(pl.col("tol"))
+            .alias("t"),
+        )
         kids = (
-            base.with_columns(ctx.parent_expr().alias("parent"))
-            .filter(pl.col("parent").is_not_null())
-            .with_columns(
-                pl.when(pl.col("indicator").is_in(counts))
-                .then((pl.col("value") > 0).cast(pl.Float64))
-                .otherwise(pl.col("value"))
-                .alias("v"),
-                pl.when(pl.col("indicator").is_in(counts))
-                .then(0.0)
-                .otherwise(pl.col("tol"))
-                .alias("t"),
-            )
+            below_rows.lazy()
             .group_by("indicator", "parent", "year", "measure")
             .agg(
                 pl.col("v").sum().alias("children"),
@@ -82,22 +173,29 @@ class UnitsAddUp:
             )
         )
         bad = (
-            base.join(
+            base.lazy()
+            .join(
                 kids,
                 left_on=["indicator", "orgunit", "year", "measure"],
                 right_on=["indicator", "parent", "year", "measure"],
             )
             .with_columns((pl.col("value") - pl.col("children")).alias("diff"))
             .filter(pl.col("diff").abs() > pl.col("tol") + pl.col("children_tol") + EPS)
+            .collect()
         )
+        group = ["indicator", "parent", "year", "measure"]
+        members = _members(below_rows, bad.rename({"orgunit": "parent"}), group)
         for r in bad.iter_rows(named=True):
+            kid = members.get((r["indicator"], r["orgunit"], r["year"], r["measure"]), [])
+            r["kids"], r["kid_values"] = [k[0] for k in kid], [k[1] for k in kid]
             ind = ctx.indicator(r["indicator"])
             below = ctx.tree.children(r["orgunit"])
             levels = {k.level for k in below}
             who = "xã, phường" if levels <= {"xã", "phường", "thị trấn"} else "đơn vị"
             d = int(r["dec"])
             total = with_unit(r["value"], ind.unit, d, fixed=True)
-            if ind.consolidation is Consolidation.COUNT:
+            count = ind.consolidation is Consolidation.COUNT
+            if count:
                 msg = (
                     f"{_where(ctx, r)}: {num(r['children'])} trong {len(below)} {who} ghi đạt, "
                     f"khác Tổng cộng {total}"
@@ -108,44 +206,67 @@ class UnitsAddUp:
                     f"{with_unit(r['children'], ind.unit, d, fixed=True)}, khác Tổng cộng {total} "
                     f"(lệch {with_unit(abs(r['diff']), ind.unit, d, fixed=True)})"
                 )
+            me = _key(r)
+            kid_cells = [(r["indicator"], k, r["year"], r["measure"]) for k in r["kids"]]
+            lost = [
+                (r["indicator"], u.code, r["year"], r["measure"])
+                for u in below
+                if (r["indicator"], u.code, r["year"], r["measure"]) in ctx.lost
+            ]
+            cells = (me, *kid_cells, *lost)
+            values = {"total": r["value"], "children_sum": r["children"], "difference": r["diff"]}
+            tol = r["tol"] + r["children_tol"]
+            hints = [Hint.value(me, r["children"], tol)]
+            if not count:
+                hints += [
+                    Hint.value(c, r["value"] - (r["children"] - v), tol)
+                    for c, v in zip(kid_cells, r["kid_values"], strict=True)
+                ]
+                hints += [Hint.value(c, r["value"] - r["children"], tol) for c in lost]
+            if r["low"] or lost:
+                reason, why = _doubt(ctx, [me] if r["low"] else [], lost)
+                yield Finding.at(
+                    self.id,
+                    Severity.NOTICE,
+                    f"{msg}; {reason}",
+                    r,
+                    values,
+                    r["children"],
+                    cells,
+                    tuple(hints),
+                    why,
+                )
+                continue
             yield Finding.at(
-                self.id,
-                Severity.ERROR,
-                msg,
-                r,
-                {"total": r["value"], "children_sum": r["children"], "difference": r["diff"]},
-                r["children"],
+                self.id, Severity.ERROR, msg, r, values, r["children"], cells, tuple(hints)
             )
 
 
 @dataclass(frozen=True)
 class MissingUnits:
-    """A unit left blank where (nearly) every other unit below the same total has a value."""
+    """A unit left blank where (nearly) every other unit below the same total has a value,
+    unless the others already make the total (the blank is a "-")."""
 
     id: str = "missing_unit"
     title: str = "Đơn vị bỏ trống số liệu"
 
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
-        with_breakdown = _codes(
-            ctx,
-            lambda i: (
-                i.consolidation
-                in (
-                    Consolidation.SUM,
-                    Consolidation.COUNT,
-                    Consolidation.RATE,
-                    Consolidation.WEIGHTED_MEAN,
-                )
-            ),
+        kinds = (
+            Consolidation.SUM,
+            Consolidation.COUNT,
+            Consolidation.RATE,
+            Consolidation.WEIGHTED_MEAN,
         )
-        stored = ctx.frame.filter(
-            pl.col("measure").is_in(BASE_MEASURES) & pl.col("indicator").is_in(with_breakdown)
+        with_breakdown = _codes(ctx, lambda i: i.consolidation in kinds)
+        additive = set(
+            _codes(ctx, lambda i: i.consolidation in (Consolidation.SUM, Consolidation.COUNT))
         )
+        counts = set(_codes(ctx, lambda i: i.consolidation is Consolidation.COUNT))
         size = ctx.parents.group_by("parent").len("n_children")
+        keys = ["indicator", "parent", "year", "measure"]
+        below = ctx.below(with_breakdown, numbers=False)
         present = (
-            stored.with_columns(ctx.parent_expr().alias("parent"))
-            .filter(pl.col("parent").is_not_null())
-            .group_by("indicator", "parent", "year", "measure")
+            below.group_by(keys)
             .len("n")
             .join(size, on="parent")
             .filter(
@@ -156,8 +277,41 @@ class MissingUnits:
         )
         if present.is_empty():
             return
+        # the units' sum and the total, for these few groups only
+        children = (
+            below.join(present.select(keys), on=keys, how="semi")
+            .with_columns(
+                pl.when(pl.col("indicator").is_in(list(counts)))
+                .then((pl.col("value") > 0).cast(pl.Float64))
+                .otherwise(pl.col("value"))
+                .alias("v")
+            )
+            .group_by(keys)
+            .agg(pl.col("v").sum().alias("children"))
+        )
+        totals = (
+            ctx.upper(with_breakdown)
+            .join(
+                present.select("indicator", pl.col("parent").alias("orgunit"), "year", "measure"),
+                on=["indicator", "orgunit", "year", "measure"],
+                how="semi",
+            )
+            .select("indicator", pl.col("orgunit").alias("parent"), "year", "measure", "value")
+            .rename({"value": "total"})
+        )
+        present = (
+            present.join(children, on=keys, how="left")
+            .join(totals, on=keys, how="left")
+            .filter(
+                # the others already make the total: the blank unit has none ("-")
+                ~(
+                    pl.col("indicator").is_in(list(additive))
+                    & ((pl.col("total") - pl.col("children")).abs() <= EPS).fill_null(False)
+                )
+            )
+        )
         have = set(
-            stored.join(
+            below.join(
                 present.select("indicator", "year", "measure").unique(),
                 on=["indicator", "year", "measure"],
             )
@@ -174,11 +328,21 @@ class MissingUnits:
             names = ", ".join(u.full_name for u in missing)
             where = cell_label(r["measure"], r["year"])
             for u in missing:
+                cell = (ind.code, u.code, r["year"], r["measure"])
+                why = ctx.lost.get(cell)
+                msg = (
+                    f"{where}: {names} để trống «{ind.label}» trong khi "
+                    f"{r['n']} đơn vị khác đã có số liệu"
+                )
+                if why is not None:
+                    msg += (
+                        "; ô này bị mất khi đọc bản in (các ô khác của dòng được xếp cột "
+                        "theo phỏng đoán)"
+                    )
                 yield Finding(
                     self.id,
                     Severity.NOTICE,
-                    f"{where}: {names} để trống «{ind.label}» trong khi "
-                    f"{r['n']} đơn vị khác đã có số liệu",
+                    msg,
                     ind.code,
                     u.code,
                     r["year"],
@@ -186,87 +350,184 @@ class MissingUnits:
                     {"present": float(r["n"]), "expected": float(r["n_children"])},
                     None,
                     ind.seed_line,
+                    (cell,),
+                    (),
+                    why or "",
                 )
+
+
+def _additive(ind: Indicator) -> bool:
+    """A quantity whose parts add up (people, hectares, money), not a rate or share."""
+    return ind.nature is not Nature.RATE
 
 
 @dataclass(frozen=True)
 class PartsAddUp:
-    """A complete set of sub-items adds up to its parent; an "of which" item stays below it."""
+    """A complete set of sub-items adds up to its parent, and so does each set of
+    ``parts`` the catalog declares; an "of which" item stays below its parent."""
 
     id: str = "parts_sum"
     title: str = "Các chỉ tiêu thành phần cộng lại bằng chỉ tiêu tổng"
 
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         links: list[dict[str, object]] = []
+        expected: dict[tuple[str, str], list[str]] = {}
         for ind in ctx.catalog:
-            if ind.kind is not RowKind.INDICATOR or ind.children not in (
-                Children.COMPLETE,
-                Children.PARTIAL,
-            ):
+            if ind.kind is not RowKind.INDICATOR:
                 continue
-            whole, partial = ctx.catalog.parts_of(ind.code)
-            links += [{"part": c, "whole": ind.code, "kind": "complete"} for c in whole]
-            links += [{"part": c, "whole": ind.code, "kind": "partial"} for c in partial]
+            if ind.children in (Children.COMPLETE, Children.PARTIAL):
+                whole, partial = ctx.catalog.parts_of(ind.code)
+                links += [
+                    {"part": c, "whole": ind.code, "kind": "complete", "set": "tree"} for c in whole
+                ]
+                links += [
+                    {"part": c, "whole": ind.code, "kind": "partial", "set": "tree"}
+                    for c in partial
+                ]
+                if whole:
+                    expected[(ind.code, "tree")] = whole
+            if _additive(ind):
+                for n, group in enumerate(ind.parts):
+                    links += [
+                        {"part": c, "whole": ind.code, "kind": "complete", "set": f"parts{n}"}
+                        for c in group
+                    ]
+                    expected[(ind.code, f"parts{n}")] = list(group)
         if not links:
             return
         link = pl.DataFrame(
-            links, schema={"part": pl.String, "whole": pl.String, "kind": pl.String}
+            links,
+            schema={"part": pl.String, "whole": pl.String, "kind": pl.String, "set": pl.String},
         )
-        base = _base(ctx)
-        parts = base.join(link, left_on="indicator", right_on="part")
-        whole_vals = base.filter(
-            pl.col("indicator").is_in(link["whole"].unique().to_list())
-        ).select(
-            pl.col("indicator").alias("whole"),
-            "orgunit",
-            "year",
-            "measure",
-            pl.col("value").alias("whole_value"),
-            pl.col("tol").alias("whole_tol"),
-            pl.col("dec").alias("whole_dec"),
-            pl.col("seed_line").alias("whole_line"),
+        needed = ["indicator", "orgunit", "year", "measure", "value", "tol", "dec", "low"]
+        # one lazy plan for the sums of complete sets and the "of which" items, collected
+        # together (the value table is scanned and grouped once, in parallel)
+        parts = (
+            ctx.rows_of(link["part"].unique().to_list())
+            .lazy()
+            .select(*needed, "seed_line")
+            .join(link.lazy(), left_on="indicator", right_on="part")
         )
-        complete = (
+        declared = link.filter(pl.col("set") != "tree")
+        # a declared set is checked where every member is printed (a "-" counts as none)
+        stored = (
+            ctx.frame.lazy()
+            .filter(
+                pl.col("measure").is_in(BASE_MEASURES)
+                & pl.col("indicator").is_in(declared["part"].unique().to_list())
+            )
+            .select("indicator", "orgunit", "year", "measure")
+            .join(declared.lazy(), left_on="indicator", right_on="part")
+            .group_by("whole", "set", "orgunit", "year", "measure")
+            .agg(pl.len().alias("n_stored"))
+        )
+        sizes = pl.DataFrame(
+            [{"whole": w, "set": s, "size": len(c)} for (w, s), c in expected.items()],
+            schema={"whole": pl.String, "set": pl.String, "size": pl.Int64},
+        )
+        whole_vals = (
+            ctx.rows_of(link["whole"].unique().to_list())
+            .lazy()
+            .select(
+                pl.col("indicator").alias("whole"),
+                "orgunit",
+                "year",
+                "measure",
+                pl.col("value").alias("whole_value"),
+                pl.col("tol").alias("whole_tol"),
+                pl.col("dec").alias("whole_dec"),
+                pl.col("seed_line").alias("whole_line"),
+                pl.col("low").alias("whole_low"),
+            )
+        )
+        sums = (
             parts.filter(pl.col("kind") == "complete")
-            .group_by("whole", "orgunit", "year", "measure")
+            .group_by("whole", "set", "orgunit", "year", "measure")
             .agg(
                 pl.col("value").sum().alias("parts"),
                 pl.col("tol").sum().alias("parts_tol"),
                 pl.col("dec").max().alias("parts_dec"),
-                pl.col("indicator").sort().alias("codes"),
             )
             .join(whole_vals, on=["whole", "orgunit", "year", "measure"])
+            .join(stored, on=["whole", "set", "orgunit", "year", "measure"], how="left")
+            .join(sizes.lazy(), on=["whole", "set"], how="left")
+            .filter(
+                (pl.col("set") == "tree")
+                | (pl.col("n_stored").fill_null(0).cast(pl.Int64) >= pl.col("size"))
+            )
             .with_columns((pl.col("whole_value") - pl.col("parts")).alias("diff"))
             .filter(pl.col("diff").abs() > pl.col("whole_tol") + pl.col("parts_tol") + EPS)
         )
-        for r in complete.iter_rows(named=True):
-            ind = ctx.indicator(r["whole"])
-            d = max(int(r["whole_dec"]), int(r["parts_dec"]))
-            msg = (
-                f"{_where(ctx, r)}: {len(r['codes'])} chỉ tiêu thành phần cộng lại là "
-                f"{with_unit(r['parts'], ind.unit, d, fixed=True)}, khác chỉ tiêu tổng "
-                f"{with_unit(r['whole_value'], ind.unit, d, fixed=True)} "
-                f"(lệch {with_unit(abs(r['diff']), ind.unit, d, fixed=True)})"
-            )
-            yield Finding(
-                self.id,
-                Severity.ERROR,
-                msg,
-                r["whole"],
-                r["orgunit"],
-                r["year"],
-                r["measure"],
-                {"whole": r["whole_value"], "parts_sum": r["parts"], "difference": r["diff"]},
-                r["parts"],
-                r["whole_line"],
-            )
-        over = (
+        beyond = (
             parts.filter(pl.col("kind") == "partial")
             .join(whole_vals, on=["whole", "orgunit", "year", "measure"])
             .filter(
                 pl.col("value") > pl.col("whole_value") + pl.col("tol") + pl.col("whole_tol") + EPS
             )
         )
+        complete, over = pl.collect_all([sums, beyond])
+        on = ["whole", "set", "orgunit", "year", "measure"]
+        members = _members(
+            parts.filter(pl.col("kind") == "complete")
+            .join(complete.lazy().select(on).unique(), on=on)
+            .collect(),
+            complete,
+            on,
+        )
+        for r in complete.iter_rows(named=True):
+            got = members.get(tuple(r[c] for c in on), [])
+            r["codes"] = [g[0] for g in got]
+            r["part_values"] = [g[1] for g in got]
+            r["low_codes"] = [g[0] for g in got if g[2]]
+            ind = ctx.indicator(r["whole"])
+            y, m, org = r["year"], r["measure"], r["orgunit"]
+            d = max(int(r["whole_dec"]), int(r["parts_dec"]))
+            names = (
+                f"{len(r['codes'])} chỉ tiêu thành phần"
+                if r["set"] == "tree"
+                else " + ".join(f"«{ctx.indicator(c).label}»" for c in sorted(r["codes"]))
+            )
+            msg = (
+                f"{_where(ctx, r)}: {names} cộng lại là "
+                f"{with_unit(r['parts'], ind.unit, d, fixed=True)}, khác chỉ tiêu tổng "
+                f"{with_unit(r['whole_value'], ind.unit, d, fixed=True)} "
+                f"(lệch {with_unit(abs(r['diff']), ind.unit, d, fixed=True)})"
+            )
+            me = (r["whole"], org, y, m)
+            part_cells = [(c, org, y, m) for c in r["codes"]]
+            lost = [
+                (c, org, y, m)
+                for c in expected.get((r["whole"], r["set"]), [])
+                if c not in r["codes"] and (c, org, y, m) in ctx.lost
+            ]
+            tol = r["whole_tol"] + r["parts_tol"]
+            hints = [Hint.value(me, r["parts"], tol)]
+            hints += [
+                Hint.value(c, r["whole_value"] - (r["parts"] - v), tol)
+                for c, v in zip(part_cells, r["part_values"], strict=True)
+            ]
+            hints += [Hint.value(c, r["whole_value"] - r["parts"], tol) for c in lost]
+            low = ([me] if r["whole_low"] else []) + [(c, org, y, m) for c in r["low_codes"]]
+            values = {"whole": r["whole_value"], "parts_sum": r["parts"], "difference": r["diff"]}
+            severity, why = Severity.ERROR, ""
+            if low or lost:
+                reason, why = _doubt(ctx, low, lost)
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
+            yield Finding(
+                self.id,
+                severity,
+                msg,
+                r["whole"],
+                org,
+                y,
+                m,
+                values,
+                r["parts"],
+                r["whole_line"],
+                (me, *part_cells, *lost),
+                tuple(hints),
+                why,
+            )
         for r in over.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
             big = ctx.indicator(r["whole"])
@@ -276,13 +537,113 @@ class PartsAddUp:
                 f"là một phần («trong đó») của «{big.label}» nhưng lớn hơn nó "
                 f"({with_unit(r['whole_value'], big.unit, big.decimals)})"
             )
+            me, whole_key = _key(r), _key(r, r["whole"])
+            slack = r["tol"] + r["whole_tol"]
+            bounds = (
+                Hint.at_most(me, r["whole_value"] + slack),
+                Hint.at_least(whole_key, r["value"] - slack),
+            )
+            low = _low_cells(r, [("low", me), ("whole_low", whole_key)])
+            severity, why = Severity.ERROR, ""
+            if low:
+                reason, why = _doubt(ctx, low)
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
             yield Finding.at(
                 "part_le_whole",
-                Severity.ERROR,
+                severity,
                 msg,
                 r,
                 {"part": r["value"], "whole": r["whole_value"]},
                 r["whole_value"],
+                (me, whole_key),
+                bounds,
+                why,
+            )
+
+
+@dataclass(frozen=True)
+class StructureAddsUp:
+    """The shares of a structure (``children = structure``: "Cơ cấu ...") add up to 100 %,
+    and the structure's own row, where it prints a value, is 100 %."""
+
+    id: str = "structure_sum"
+    title: str = "Cơ cấu cộng lại bằng 100%"
+
+    def find(self, ctx: CheckContext) -> Iterator[Finding]:
+        rows = []
+        for ind in ctx.catalog:
+            if ind.kind is RowKind.INDICATOR and ind.children is Children.STRUCTURE:
+                rows += [{"part": p, "whole": ind.code} for p in ctx.catalog.parts_of(ind.code)[0]]
+        if not rows:
+            return
+        link = pl.DataFrame(rows, schema={"part": pl.String, "whole": pl.String})
+        base = ctx.rows_of(link["part"].to_list() + link["whole"].to_list())
+        shares = (
+            base.join(link, left_on="indicator", right_on="part")
+            .group_by("whole", "orgunit", "year", "measure")
+            .agg(
+                pl.col("value").sum().alias("parts"),
+                pl.col("tol").sum().alias("parts_tol"),
+                pl.col("dec").max().alias("parts_dec"),
+                pl.col("indicator").alias("codes"),
+                pl.col("value").alias("part_values"),
+                pl.col("indicator").filter(pl.col("low")).alias("low_codes"),
+            )
+        )
+        wholes = base.filter(pl.col("indicator").is_in(link["whole"].unique().to_list())).select(
+            pl.col("indicator").alias("whole"),
+            "orgunit",
+            "year",
+            "measure",
+            pl.col("value").alias("whole_value"),
+            pl.col("tol").alias("whole_tol"),
+            pl.col("low").alias("whole_low"),
+            pl.col("seed_line").alias("whole_line"),
+        )
+        bad = shares.join(wholes, on=["whole", "orgunit", "year", "measure"], how="left").filter(
+            ((pl.col("parts") - 100).abs() > pl.col("parts_tol") + EPS)
+            | (
+                pl.col("whole_value").is_not_null()
+                & ((pl.col("whole_value") - 100).abs() > pl.col("whole_tol") + EPS)
+            )
+        )
+        for r in bad.iter_rows(named=True):
+            ind = ctx.indicator(r["whole"])
+            org, y, m = r["orgunit"], r["year"], r["measure"]
+            d = max(int(r["parts_dec"]), 1)
+            msg = (
+                f"{_where(ctx, r)}: {len(r['codes'])} thành phần của «{ind.label}» cộng lại "
+                f"{with_unit(r['parts'], '%', d, fixed=True)}"
+            )
+            if r["whole_value"] is not None and abs(r["whole_value"] - 100) > r["whole_tol"] + EPS:
+                msg += f", dòng tổng ghi {with_unit(r['whole_value'], '%', d)}"
+            msg += "; một cơ cấu phải cộng lại 100%"
+            me = (r["whole"], org, y, m)
+            part_cells = [(c, org, y, m) for c in r["codes"]]
+            hints = [Hint.value(me, 100.0)] if r["whole_value"] is not None else []
+            hints += [
+                Hint.value(c, 100.0 - (r["parts"] - v), r["parts_tol"])
+                for c, v in zip(part_cells, r["part_values"], strict=True)
+            ]
+            low = ([me] if r["whole_low"] else []) + [(c, org, y, m) for c in r["low_codes"]]
+            severity, why = Severity.ERROR, ""
+            if low:
+                reason, why = _doubt(ctx, low)
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
+            yield Finding(
+                self.id,
+                severity,
+                msg,
+                r["whole"],
+                org,
+                y,
+                m,
+                {"parts_sum": r["parts"], "whole": r["whole_value"]},
+                100.0,
+                r["whole_line"] or ind.seed_line,
+                (me, *part_cells),
+                tuple(hints),
+                why,
             )
 
 
@@ -296,7 +657,9 @@ class RateFromParts:
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         rows = []
         for ind in ctx.catalog:
-            if ind.consolidation is not Consolidation.RATE or len(ind.basis) != 2:
+            # a rate with its numerator and denominator; a city-only one at the city
+            kinds = (Consolidation.RATE, Consolidation.CITY_ONLY)
+            if ind.consolidation not in kinds or len(ind.basis) != 2:
                 continue
             k = rate_factor(ctx.catalog, ind)
             if k is not None:
@@ -318,15 +681,15 @@ class RateFromParts:
         base = ctx.rows_of(
             spec["indicator"].to_list() + spec["num"].to_list() + spec["den"].to_list()
         )
-        side = base.select("indicator", "orgunit", "year", "measure", "value", "tol")
+        side = base.select("indicator", "orgunit", "year", "measure", "value", "tol", "low")
         f = (
             base.join(spec, on="indicator")
             .join(
-                side.rename({"indicator": "num", "value": "n", "tol": "nt"}),
+                side.rename({"indicator": "num", "value": "n", "tol": "nt", "low": "n_low"}),
                 on=["num", "orgunit", "year", "measure"],
             )
             .join(
-                side.rename({"indicator": "den", "value": "d", "tol": "dt"}),
+                side.rename({"indicator": "den", "value": "d", "tol": "dt", "low": "d_low"}),
                 on=["den", "orgunit", "year", "measure"],
             )
             .filter(
@@ -358,13 +721,27 @@ class RateFromParts:
                 f"{d_ind.label} ({with_unit(r['d'], d_ind.unit, d_ind.decimals)}) cho "
                 f"{with_unit(r['expected'], ind.unit, dec)}"
             )
+            me, n_cell, d_cell = _key(r), _key(r, r["num"]), _key(r, r["den"])
+            k, v, t = r["k"], r["value"], 2 * r["tol"]
+            hints = [Hint(me, r["lo"] - t, r["hi"] + t)]
+            if v - t > 0:
+                hints.append(Hint(n_cell, (v - t) * r["d"] / k, (v + t) * r["d"] / k))
+                hints.append(Hint(d_cell, k * r["n"] / (v + t), k * r["n"] / (v - t)))
+            low = _low_cells(r, [("low", me), ("n_low", n_cell), ("d_low", d_cell)])
+            severity, why = Severity.WARNING, ""
+            if low:
+                reason, why = _doubt(ctx, low)
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
             yield Finding.at(
                 self.id,
-                Severity.WARNING,
+                severity,
                 msg,
                 r,
                 {"rate": r["value"], "numerator": r["n"], "denominator": r["d"]},
                 r["expected"],
+                (me, n_cell, d_cell),
+                tuple(hints),
+                why,
             )
 
 
@@ -429,19 +806,194 @@ class WeightedMean:
                 f"nhưng bình quân của các đơn vị cấp dưới tính theo {weight.name.lower()} là "
                 f"{with_unit(r['expected'], ind.unit, dec)}"
             )
+            me = _key(r)
+            kid_codes = [u.code for u in ctx.tree.children(r["orgunit"])]
+            cells = (me, *((r["indicator"], k, r["year"], r["measure"]) for k in kid_codes))
+            hints = (Hint.value(me, r["expected"], r["tol"] + r["kid_tol"]),)
+            severity, why = Severity.WARNING, ""
+            if r["low"]:
+                reason, why = _doubt(ctx, [me])
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
             yield Finding.at(
                 self.id,
-                Severity.WARNING,
+                severity,
                 msg,
                 r,
                 {"value": r["value"], "weighted_mean": r["expected"]},
                 r["expected"],
+                cells,
+                hints,
+                why,
             )
 
 
 @dataclass(frozen=True)
+class RateWithinRange:
+    """A rate or average of the whole lies between the lowest and the highest of its
+    parts': a unit's rate within its units' (all of them known; an average's units
+    without a value carry no weight), and a rate with declared ``parts`` (urban and
+    rural) within theirs."""
+
+    id: str = "rate_range"
+    title: str = "Tỷ lệ chung nằm giữa tỷ lệ của các thành phần"
+
+    def find(self, ctx: CheckContext) -> Iterator[Finding]:
+        yield from self._units(ctx)
+        yield from self._parts(ctx)
+
+    def _units(self, ctx: CheckContext) -> Iterator[Finding]:
+        def mean_of_units(i: Indicator) -> bool:
+            """A rate of quantities that add up over the units is their weighted mean;
+            one of a count of units meeting a standard is not."""
+            if i.consolidation is not Consolidation.RATE:
+                return False
+            return all(ctx.indicator(b).consolidation is Consolidation.SUM for b in i.basis)
+
+        rates = _codes(ctx, mean_of_units)
+        means = _codes(ctx, lambda i: i.consolidation is Consolidation.WEIGHTED_MEAN)
+        if not rates and not means:
+            return
+        size = ctx.parents.group_by("parent").len("n_children")
+        kids = (
+            ctx.below(rates + means, numbers=False)
+            .group_by("indicator", "parent", "year", "measure")
+            .agg(
+                pl.len().alias("n"),
+                pl.col("value").is_not_null().sum().alias("known"),
+                (pl.col("value") - 2 * pl.col("tol")).min().alias("lo"),
+                (pl.col("value") + 2 * pl.col("tol")).max().alias("hi"),
+                pl.col("value").min().alias("v_min"),
+                pl.col("value").max().alias("v_max"),
+            )
+            .join(size, on="parent")
+            .filter(
+                pl.when(pl.col("indicator").is_in(rates))
+                .then(pl.col("known") == pl.col("n_children"))
+                .otherwise(pl.col("known") >= 2)
+            )
+        )
+        bad = (
+            ctx.upper(rates + means)
+            .join(
+                kids,
+                left_on=["indicator", "orgunit", "year", "measure"],
+                right_on=["indicator", "parent", "year", "measure"],
+            )
+            .filter(
+                (pl.col("value") + 2 * pl.col("tol") < pl.col("lo") - EPS)
+                | (pl.col("value") - 2 * pl.col("tol") > pl.col("hi") + EPS)
+            )
+        )
+        for r in bad.iter_rows(named=True):
+            ind = ctx.indicator(r["indicator"])
+            below = ctx.tree.children(r["orgunit"])
+            levels = {k.level for k in below}
+            who = "xã, phường" if levels <= {"xã", "phường", "thị trấn"} else "đơn vị"
+            members = [(r["indicator"], u.code) for u in below]
+            yield self._finding(ctx, r, ind, f"{r['known']} {who}", members)
+
+    def _parts(self, ctx: CheckContext) -> Iterator[Finding]:
+        rows = [
+            {"whole": i.code, "part": p, "set": n, "size": len(group)}
+            for i in ctx.catalog
+            if i.kind is RowKind.INDICATOR and not _additive(i)
+            for n, group in enumerate(i.parts)
+            for p in group
+        ]
+        if not rows:
+            return
+        link = pl.DataFrame(rows)
+        base = ctx.rows_of(link["part"].to_list() + link["whole"].to_list())
+        groups = (
+            base.join(link, left_on="indicator", right_on="part")
+            .group_by("whole", "set", "orgunit", "year", "measure")
+            .agg(
+                pl.len().alias("known"),
+                pl.col("size").first(),
+                (pl.col("value") - 2 * pl.col("tol")).min().alias("lo"),
+                (pl.col("value") + 2 * pl.col("tol")).max().alias("hi"),
+                pl.col("value").min().alias("v_min"),
+                pl.col("value").max().alias("v_max"),
+                pl.col("indicator").alias("codes"),
+            )
+            .filter(pl.col("known") == pl.col("size"))
+        )
+        bad = base.join(
+            groups,
+            left_on=["indicator", "orgunit", "year", "measure"],
+            right_on=["whole", "orgunit", "year", "measure"],
+        ).filter(
+            (pl.col("value") + 2 * pl.col("tol") < pl.col("lo") - EPS)
+            | (pl.col("value") - 2 * pl.col("tol") > pl.col("hi") + EPS)
+        )
+        for r in bad.iter_rows(named=True):
+            ind = ctx.indicator(r["indicator"])
+            names = ", ".join(f"«{ctx.indicator(c).label}»" for c in r["codes"])
+            yield self._finding(ctx, r, ind, names, [(c, r["orgunit"]) for c in r["codes"]])
+
+    def _finding(
+        self,
+        ctx: CheckContext,
+        r: dict[str, Any],
+        ind: Indicator,
+        of: str,
+        members: list[tuple[str, str]],
+    ) -> Finding:
+        dec = max(ind.decimals, 1)
+        lo, hi = with_unit(r["v_min"], ind.unit, dec), with_unit(r["v_max"], ind.unit, dec)
+        msg = (
+            f"{_where(ctx, r)}: {ind.label} ghi {with_unit(r['value'], ind.unit, dec)}, nằm "
+            f"ngoài khoảng {lo} - {hi} của {of}; tỷ lệ chung phải nằm giữa tỷ lệ thấp nhất "
+            "và cao nhất của các thành phần"
+        )
+        me = _key(r)
+        cells = (me, *((c, o, r["year"], r["measure"]) for c, o in members))
+        hints = (Hint(me, r["lo"], r["hi"], False),)
+        severity, why = Severity.ERROR, ""
+        if r["low"]:
+            reason, why = _doubt(ctx, [me])
+            severity, msg = Severity.NOTICE, f"{msg}; {reason}"
+        return Finding.at(
+            self.id,
+            severity,
+            msg,
+            r,
+            {"value": r["value"], "lowest": r["v_min"], "highest": r["v_max"]},
+            None,
+            cells,
+            hints,
+            why,
+        )
+
+
+PRINTED_FOR_PAIR = {
+    ("plan", "estimate"): "printed_ratio_estimate_plan",
+    ("estimate", "next"): "printed_ratio_nextplan_estimate",
+}
+# the cells of a row a printed % may be made of, with their short labels
+RATIO_CELLS = {
+    "KH": ("plan", 0),
+    "TH 6 tháng": ("h1", 0),
+    "Ước TH": ("estimate", 0),
+    "KH năm sau": ("plan", 1),
+}
+
+
+def _is_count(ctx: CheckContext, code: str) -> bool:
+    unit = ctx.catalog.units.get(ctx.catalog[code].unit)
+    return unit is not None and unit.is_count
+
+
+def _input_decimals(ctx: CheckContext, code: str, printed: str | None) -> int:
+    """How precisely a printed input is known: its printed decimals, exactly for a count."""
+    return input_decimals(printed, _is_count(ctx, code))
+
+
+@dataclass(frozen=True)
 class PrintedRatios:
-    """Each printed comparison % is the ratio of its row's cells, with the direction rule."""
+    """Each printed comparison % is what its column computes from its row's cells:
+    new ÷ old, as the header says, or old ÷ new for the lower-is-better rows of a
+    form that declares that convention."""
 
     id: str = "printed_ratio"
     title: str = "Tỷ lệ so sánh in trên biểu đúng với số liệu"
@@ -457,72 +1009,296 @@ class PrintedRatios:
         suspects = comp.filter(pl.col("computed").is_null() | (rounded != pl.col("printed")))
         if suspects.is_empty():
             return
+        codes = suspects["indicator"].unique().to_list()
         top = ctx.frame.filter(
-            (pl.col("orgunit") == ctx.top)
-            & pl.col("indicator").is_in(suspects["indicator"].unique().to_list())
-        ).select("indicator", "orgunit", "year", "measure", "printed", "seed_line")
-        dec_of = {(r[0], r[1], r[2], r[3]): decimals_of(r[4]) or 0 for r in top.iter_rows()}
-        seed = {(r[0], r[1], r[2], r[3]): r[5] for r in top.iter_rows()}
+            (pl.col("orgunit") == ctx.top) & pl.col("indicator").is_in(codes)
+        ).select("indicator", "orgunit", "year", "measure", "value", "printed", "seed_line", "low")
+        cell: dict[Key, dict[str, Any]] = {_key(r): r for r in top.iter_rows(named=True)}
+        filled = {
+            _key(r): r["value"]
+            for r in at_top.filter(pl.col("indicator").is_in(codes)).iter_rows(named=True)
+        }
+        kids = [u.code for u in ctx.tree.children(ctx.top)]
+        unit_next = {
+            (r["indicator"], r["orgunit"]): (r["value"], r["printed"])
+            for r in ctx.frame.filter(
+                pl.col("indicator").is_in(codes)
+                & pl.col("orgunit").is_in(kids)
+                & (pl.col("measure") == "plan")
+                & (pl.col("year") == ctx.year + 1)
+                & pl.col("value").is_not_null()
+            ).iter_rows(named=True)
+        }
         spec_of = {s.key: s for s in RATIOS}
         for r in suspects.iter_rows(named=True):
-            ind = ctx.indicator(r["indicator"])
-            spec = spec_of[r["ratio"]]
-            pdec = decimals_of(r["printed_text"]) or 0
-            new_key = (ind.code, ctx.top, ctx.year + spec.new[1], spec.new[0])
-            old_key = (ind.code, ctx.top, ctx.year + spec.old[1], spec.old[0])
-            agreement, computed = classify(
-                r["printed"],
-                pdec,
-                r["new"],
-                r["old"],
-                dec_of.get(new_key, 0),
-                dec_of.get(old_key, 0),
-                ind.direction,
-                ind.comparable,
-            )
-            assert spec.printed_measure is not None
-            year = ctx.year + spec.printed_year_offset
-            where = f"{spec.label} (%)"
-            shown = r["printed_text"]
-            if agreement in (Agreement.EXACT, Agreement.ROUNDING):
-                continue
-            if agreement is Agreement.INVERTED:
+            f = self._check(ctx, r, spec_of[r["ratio"]], cell, filled, unit_next, kids)
+            if f is not None:
+                yield f
+
+    def _check(
+        self,
+        ctx: CheckContext,
+        r: dict[str, Any],
+        spec: Any,
+        cell: dict[Key, dict[str, Any]],
+        filled: dict[Key, float | None],
+        unit_next: dict[tuple[str, str], tuple[float, str]],
+        kids: list[str],
+    ) -> Finding | None:
+        ind = ctx.indicator(r["indicator"])
+        code, y, top = ind.code, ctx.year, ctx.top
+        convention = ctx.catalog.convention(code)
+        inverted = convention.inverts(ind.direction)
+        new_key = (code, top, y + spec.new[1], spec.new[0])
+        old_key = (code, top, y + spec.old[1], spec.old[0])
+        assert spec.printed_measure is not None
+        p_key = (code, top, y + spec.printed_year_offset, spec.printed_measure)
+        p, shown = r["printed"], r["printed_text"]
+        pdec = decimals_of(shown) or 0
+        dn = _input_decimals(ctx, code, cell.get(new_key, {}).get("printed"))
+        do = _input_decimals(ctx, code, cell.get(old_key, {}).get("printed"))
+        agreement, computed = classify(
+            p, pdec, r["new"], r["old"], dn, do, ind.direction, ind.comparable, convention
+        )
+        if agreement in (Agreement.EXACT, Agreement.ROUNDING):
+            return None
+        where = f"{spec.label} (%)"
+        values = {"printed": p, "new": r["new"], "old": r["old"]}
+        cells: tuple[Key, ...] = (p_key, new_key, old_key)
+        seed = cell.get(p_key, {}).get("seed_line")
+        half = 0.5 * 10.0**-pdec
+        hints: list[Hint] = []
+        if computed is not None:
+            lo, hi = ratio_bounds(r["new"], r["old"], dn, do, inverted)
+            hints.append(Hint(p_key, lo - half, hi + half))
+            if p - half > 0:
+                a, b = (p - half) / 100, (p + half) / 100
+                if inverted:  # old = p * new, new = old / p
+                    hints += [Hint(old_key, a * r["new"], b * r["new"])]
+                    hints += [Hint(new_key, r["old"] / b, r["old"] / a)]
+                else:
+                    hints += [Hint(new_key, a * r["old"], b * r["old"])]
+                    hints += [Hint(old_key, r["new"] / b, r["new"] / a)]
+        new_word, old_word = spec.label.split("/")
+        header = f"{new_word}/{old_word}"
+        if agreement is Agreement.INVERTED:
+            if ind.direction is Direction.DOWN and not inverted:
                 severity = Severity.WARNING
-                way = "cũ/mới" if ind.direction is Direction.DOWN else "mới/cũ"
-                better = (
-                    "càng thấp càng tốt" if ind.direction is Direction.DOWN else "càng cao càng tốt"
-                )
                 msg = (
-                    f"{where}: biểu in {shown}, là tỷ lệ tính ngược chiều; chỉ tiêu này "
-                    f"{better} nên so sánh {way} là {num(computed, pdec)}"
+                    f"{where}: biểu in {shown}, là {old_word}/{new_word} (tính ngược, cũ/mới); "
+                    f"cột ghi {header} nên phải là {num(computed, pdec)}. Chỉ tiêu càng thấp "
+                    "càng tốt vẫn so sánh mới/cũ như tiêu đề cột; chiều của chỉ tiêu chỉ quyết "
+                    "định đánh giá đạt hay không"
                 )
-            elif agreement is Agreement.MISMATCH:
-                severity = Severity.ERROR
+            elif inverted:
+                severity = Severity.WARNING
                 msg = (
-                    f"{where}: biểu in {shown}, nhưng tính từ {num(r['new'], 2)} và "
-                    f"{num(r['old'], 2)} được {num(computed, pdec)}"
-                )
-            elif not ind.comparable:
-                severity = Severity.NOTICE
-                msg = (
-                    f"{where}: biểu in {shown} cho một chỉ tiêu không so sánh được bằng tỷ lệ "
-                    "(mức giảm, đổi dấu); nên để trống"
+                    f"{where}: biểu in {shown}, là {header} (mới/cũ); theo quy ước của biểu "
+                    f"này, chỉ tiêu càng thấp càng tốt so sánh cũ/mới ({old_word}/{new_word}) "
+                    f"nên phải là {num(computed, pdec)}"
                 )
             else:
-                severity = Severity.NOTICE
-                msg = f"{where}: biểu in {shown} nhưng thiếu số liệu của dòng để tính lại"
-            yield Finding(
-                self.id,
-                severity,
-                msg,
-                ind.code,
-                ctx.top,
-                year,
-                spec.printed_measure,
-                {"printed": r["printed"], "new": r["new"], "old": r["old"]},
-                computed,
-                seed.get((ind.code, ctx.top, year, spec.printed_measure)),
+                severity = Severity.ERROR
+                msg = (
+                    f"{where}: biểu in {shown}, là {old_word}/{new_word} (tính ngược); cột "
+                    f"ghi {header} nên phải là {num(computed, pdec)}"
+                )
+        elif agreement is Agreement.MISMATCH:
+            severity = Severity.ERROR
+            other = self._other_ratio(ctx, code, p, pdec, spec, filled, unit_next, kids)
+            msg = (
+                f"{where}: biểu in {shown}, nhưng tính từ {num(r['new'], 2)} và "
+                f"{num(r['old'], 2)} được {num(computed, pdec)}"
             )
+            if other is not None:
+                label, other_cells = other
+                msg += f"; {shown} là tỷ lệ {label}, không phải {header} như tiêu đề cột"
+                cells = (*cells, *other_cells)
+        elif not ind.comparable:
+            severity = Severity.NOTICE
+            msg = (
+                f"{where}: biểu in {shown} cho một chỉ tiêu không so sánh được bằng tỷ lệ "
+                "(mức giảm, đổi dấu); nên để trống"
+            )
+        else:
+            severity = Severity.NOTICE
+            msg = f"{where}: biểu in {shown} nhưng thiếu số liệu của dòng để tính lại"
+        why = ""
+        if severity is Severity.NOTICE:
+            # the row's cells were placed by guess: the same reason as its other notices
+            why = next(
+                (
+                    str(ctx.cell_rows([k]).get(k, {}).get("note") or "")
+                    for k in (new_key, old_key)
+                    if cell.get(k, {}).get("low")
+                ),
+                "",
+            )
+        if severity is not Severity.NOTICE:
+            low = [k for k in (new_key, old_key) if cell.get(k, {}).get("low")]
+            if cell.get(p_key, {}).get("low") and self._fits_elsewhere(ctx, code, p, pdec, spec):
+                low.append(p_key)  # its column is a guess, and another column would fit
+            if low:
+                reason, why = _doubt(ctx, low)
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
+        return Finding(
+            self.id,
+            severity,
+            msg,
+            code,
+            top,
+            p_key[2],
+            p_key[3],
+            values,
+            computed,
+            seed,
+            cells,
+            tuple(hints),
+            why,
+        )
+
+    def _fits_elsewhere(self, ctx: CheckContext, code: str, p: float, pdec: int, spec: Any) -> bool:
+        """Whether a printed % whose column is a guess is right in the other column."""
+        for other in RATIOS:
+            if other.key == spec.key or other.printed_measure is None:
+                continue
+            keys = [(code, ctx.top, ctx.year + off, m) for m, off in (other.new, other.old)]
+            new, old = (ctx.filled_value(k[0], k[2], k[3]) for k in keys)
+            if new is None or old is None:
+                continue
+            rows = ctx.cell_rows(keys)
+            dn, do = (_input_decimals(ctx, code, rows.get(k, {}).get("printed")) for k in keys)
+            for inverted in (False, True):
+                if agrees(p, pdec, new, old, dn, do, inverted):
+                    return True
+        return False
+
+    def _other_ratio(
+        self,
+        ctx: CheckContext,
+        code: str,
+        p: float,
+        pdec: int,
+        spec: Any,
+        filled: dict[Key, float | None],
+        unit_next: dict[tuple[str, str], tuple[float, str]],
+        kids: list[str],
+    ) -> tuple[str, tuple[Key, ...]] | None:
+        """Another ratio of the row's cells that the printed % is: two other columns, or
+        a unit's next-year plan over the old column ("58 = 94/163")."""
+        y, top = ctx.year, ctx.top
+        header = (
+            next(k for k, v in RATIO_CELLS.items() if v == (spec.new[0], spec.new[1])),
+            next(k for k, v in RATIO_CELLS.items() if v == (spec.old[0], spec.old[1])),
+        )
+        got = {
+            label: (filled.get((code, top, y + off, m)), (code, top, y + off, m))
+            for label, (m, off) in RATIO_CELLS.items()
+        }
+        count = _is_count(ctx, code)
+        exact = 6 if count else 0
+        hn, ho = (got[h][0] for h in header)
+        fits: list[tuple[str, tuple[Key, ...]]] = []
+        for a, (va, ka) in got.items():
+            for b, (vb, kb) in got.items():
+                if a == b or (a, b) == header or va is None or vb is None or vb == 0:
+                    continue
+                if (va, vb) == (hn, ho):
+                    continue  # the same numbers as the header's: no other ratio
+                if agrees(p, pdec, va, vb, exact, exact):
+                    fits.append((f"{a}/{b} ({num(va, 2)}/{num(vb, 2)})", (ka, kb)))
+        if spec.new == ("plan", 1):
+            vb, kb = got[header[1]]
+            for k in kids:
+                hit = unit_next.get((code, k))
+                if hit is None or vb in (None, 0):
+                    continue
+                if agrees(p, pdec, hit[0], vb, _input_decimals(ctx, code, hit[1]), exact):
+                    name = ctx.org_name(k)
+                    label = f"KH năm sau của {name} trên {header[1]}"
+                    fits.append(
+                        (
+                            f"{label} ({num(hit[0], 2)}/{num(vb, 2)})",
+                            ((code, k, y + 1, "plan"), kb),
+                        )
+                    )
+        # only an explanation when exactly one other ratio fits
+        return fits[0] if len(fits) == 1 else None
+
+
+def _single_code(text: str) -> str | None:
+    text = text.strip()
+    return text if CODE.fullmatch(text) else None
+
+
+@dataclass(frozen=True)
+class ConventionMix:
+    """The same indicator, printed in two forms (rows a declared rule makes equal),
+    compared with two conventions: one finding for the report, listing them."""
+
+    id: str = "ratio_convention_mixed"
+    title: str = "Cùng một chỉ tiêu, hai cách tính tỷ lệ so sánh"
+
+    def find(self, ctx: CheckContext) -> Iterator[Finding]:
+        pairs = []
+        for rule in ctx.declared:
+            if getattr(rule, "operator", None) != "==":
+                continue
+            a, b = _single_code(rule.left), _single_code(rule.right)
+            if a is None or b is None or a not in ctx.catalog.indicators:
+                continue
+            if b not in ctx.catalog.indicators or ctx.catalog.inverted(a) == ctx.catalog.inverted(
+                b
+            ):
+                continue
+            pairs.append((a, b))
+        if not pairs:
+            return
+        codes = [c for p in pairs for c in p]
+        top = ctx.frame.filter(
+            (pl.col("orgunit") == ctx.top)
+            & pl.col("indicator").is_in(codes)
+            & pl.col("measure").is_in([s.printed_measure for s in RATIOS if s.printed_measure])
+            & pl.col("value").is_not_null()
+        )
+        printed = {(r["indicator"], r["measure"]): r for r in top.iter_rows(named=True)}
+        found: list[str] = []
+        cells: list[Key] = []
+        lines: list[int] = []
+        for a, b in pairs:
+            for spec in RATIOS:
+                pa = printed.get((a, spec.printed_measure))
+                pb = printed.get((b, spec.printed_measure))
+                if pa is None or pb is None or pa["value"] == pb["value"]:
+                    continue
+                texts = []
+                for code, p in ((a, pa), (b, pb)):
+                    ind = ctx.indicator(code)
+                    way = "cũ/mới" if ctx.catalog.inverted(code) else "mới/cũ"
+                    shown = p["printed"] or num(p["value"], 1)
+                    texts.append(f"Biểu số {ind.form} in {shown} ({way})")
+                    cells.append(_key(p))
+                    if p["seed_line"]:
+                        lines.append(p["seed_line"])
+                found.append(f"«{ctx.indicator(a).label}», {spec.label}: " + ", ".join(texts))
+        if not found:
+            return
+        first = cells[0]
+        yield Finding(
+            self.id,
+            Severity.WARNING,
+            "Báo cáo tính tỷ lệ so sánh của cùng một chỉ tiêu theo hai cách ở hai biểu, nên "
+            "cùng một phép so sánh có hai số: " + "; ".join(found),
+            first[0],
+            first[1],
+            first[2],
+            first[3],
+            {},
+            None,
+            lines[0] if lines else None,
+            tuple(cells),
+            (),
+        )
 
 
 @dataclass(frozen=True)
@@ -549,16 +1325,26 @@ class Bounds:
             & ((pl.col("value") < -EPS) | (pl.col("value") > 100 + pl.col("tol") + EPS))
         )
         for r in bad.iter_rows(named=True):
-            ind = ctx.indicator(r["indicator"])
             hint = " (có thể nhập nhầm ‰ hoặc thừa chữ số)" if r["value"] > 100 else ""
+            msg = (
+                f"{_where(ctx, r)}: tỷ lệ {with_unit(r['value'], '%', 2)} nằm ngoài khoảng "
+                f"0-100%{hint}"
+            )
+            me = _key(r)
+            severity, why = Severity.ERROR, ""
+            if r["low"]:
+                reason, why = _doubt(ctx, [me])
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
             yield Finding.at(
                 "share_bounds",
-                Severity.ERROR,
-                f"{_where(ctx, r)}: tỷ lệ {with_unit(r['value'], '%', 2)} nằm ngoài khoảng "
-                f"0-100%{hint}",
+                severity,
+                msg,
                 r,
                 {"value": r["value"]},
                 None,
+                (me,),
+                (Hint(me, 0.0, 100.0, False),),
+                why,
             )
 
 
@@ -580,16 +1366,17 @@ class WholeCounts:
         )
         for r in bad.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
-            why = "âm" if r["value"] < 0 else "không phải số nguyên"
-            yield Finding.at(
-                self.id,
-                Severity.ERROR,
+            why_not = "âm" if r["value"] < 0 else "không phải số nguyên"
+            msg = (
                 f"{_where(ctx, r)}: {ind.label.lower()} là số đếm ({ind.unit}) nhưng ghi "
-                f"{num(r['value'], 3)}, {why}",
-                r,
-                {"value": r["value"]},
-                None,
+                f"{num(r['value'], 3)}, {why_not}"
             )
+            me = _key(r)
+            severity, why = Severity.ERROR, ""
+            if r["low"]:
+                reason, why = _doubt(ctx, [me])
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
+            yield Finding.at(self.id, severity, msg, r, {"value": r["value"]}, None, (me,), (), why)
 
 
 @dataclass(frozen=True)
@@ -609,28 +1396,38 @@ class FirstHalfWithinYear:
             "year",
             pl.col("value").alias("est"),
             pl.col("tol").alias("est_tol"),
+            pl.col("low").alias("est_low"),
         )
         bad = h1.join(est, on=["indicator", "orgunit", "year"]).filter(
             pl.col("value") > pl.col("est") + pl.col("tol") + pl.col("est_tol") + EPS
         )
         for r in bad.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
-            yield Finding.at(
-                self.id,
-                Severity.ERROR,
+            msg = (
                 f"{_where(ctx, r)}: TH 6 tháng ({with_unit(r['value'], ind.unit, ind.decimals)}) "
                 f"lớn hơn Ước TH cả năm ({with_unit(r['est'], ind.unit, ind.decimals)}) của một "
-                "chỉ tiêu lũy kế trong năm",
+                "chỉ tiêu lũy kế trong năm"
+            )
+            me = _key(r)
+            est_key = (r["indicator"], r["orgunit"], r["year"], "estimate")
+            slack = r["tol"] + r["est_tol"]
+            hints = (Hint.at_most(me, r["est"] + slack), Hint.at_least(est_key, r["value"] - slack))
+            low = _low_cells(r, [("low", me), ("est_low", est_key)])
+            severity, why = Severity.ERROR, ""
+            if low:
+                reason, why = _doubt(ctx, low)
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
+            yield Finding.at(
+                self.id,
+                severity,
+                msg,
                 r,
                 {"h1": r["value"], "estimate": r["est"]},
                 r["est"],
+                (me, est_key),
+                hints,
+                why,
             )
-
-
-PRINTED_FOR_PAIR = {
-    ("plan", "estimate"): "printed_ratio_estimate_plan",
-    ("estimate", "next"): "printed_ratio_nextplan_estimate",
-}
 
 
 @dataclass(frozen=True)
@@ -639,6 +1436,8 @@ class Jumps:
 
     The first half is left out: a flow has about half its year by then, and a
     first-half rate of a flow is not comparable either (h1_le_estimate covers it).
+    A jump the report states itself with the right %, a small change in a count,
+    and a value a declared rule derives from other rows (which holds) are no finding.
     """
 
     id: str = "jump"
@@ -666,6 +1465,7 @@ class Jumps:
         wide = sub.pivot(on="column", index=["indicator", "orgunit"], values="value")
         comparable = set(_codes(ctx, lambda i: i.comparable))
         labels = {"plan": f"KH {y}", "estimate": f"Ước TH {y}", "next": f"KH {y + 1}"}
+        cols = {"plan": (y, "plan"), "estimate": (y, "estimate"), "next": (y + 1, "plan")}
         pairs = [("plan", "estimate"), ("estimate", "next"), ("plan", "next")]
 
         def jumped(a: str, b: str) -> pl.Expr:
@@ -677,12 +1477,13 @@ class Jumps:
         if not present:
             return
         flagged = wide.filter(pl.any_horizontal([jumped(a, b) for a, b in present]))
-        lines = {
-            (r[0], r[1], r[2]): r[3]
+        if flagged.is_empty():
+            return
+        info = {
+            (r[0], r[1], r[2]): (r[3], r[4])
             for r in sub.join(flagged.select("indicator", "orgunit"), on=["indicator", "orgunit"])
-            .select("indicator", "orgunit", "column", "seed_line")
+            .select("indicator", "orgunit", "column", "seed_line", "low")
             .iter_rows()
-            if r[3] is not None
         }
         # the report's own % for a pair: a jump it prints and gets right is deliberate
         stated = {
@@ -695,6 +1496,7 @@ class Jumps:
             .select("indicator", "measure", "value")
             .iter_rows()
         }
+        derived = _derived(ctx, set(flagged["indicator"].unique().to_list()))
         for r in flagged.iter_rows(named=True):
             if r["indicator"] not in comparable:
                 continue
@@ -714,7 +1516,13 @@ class Jumps:
             ack: set[tuple[str, str]] = set()
             for pair, measure in PRINTED_FOR_PAIR.items():
                 said = stated.get((ind.code, measure))
-                computed = ratio(r.get(pair[1]), r.get(pair[0]), ind.direction, ind.comparable)
+                computed = ratio(
+                    r.get(pair[1]),
+                    r.get(pair[0]),
+                    ind.direction,
+                    True,
+                    ctx.catalog.convention(ind.code),
+                )
                 if (
                     r["orgunit"] == ctx.top
                     and said is not None
@@ -725,12 +1533,17 @@ class Jumps:
             steps = [("plan", "estimate"), ("estimate", "next")]
             if any(p in ack for p in steps) and all(p in ack or p not in big for p in steps):
                 ack.add(("plan", "next"))
+            holds = derived.get(ind.code, set())
             for a, b in present:
                 if (a, b) not in big or (a, b) in ack:
                     continue
                 va, vb = r[a], r[b]
                 if unit is not None and unit.is_count and abs(vb - va) <= self.small_count:
                     continue  # 1 -> 6 schools is a plan, not a slip
+                ka = (ind.code, r["orgunit"], *cols[a])
+                kb = (ind.code, r["orgunit"], *cols[b])
+                if (r["orgunit"], *cols[a]) in holds and (r["orgunit"], *cols[b]) in holds:
+                    continue  # derived from other rows by a declared rule that holds
                 where = "" if r["orgunit"] == ctx.top else f" ({ctx.org_name(r['orgunit'])})"
                 shown_b = f"{labels[b]} ({with_unit(vb, ind.unit, ind.decimals)})"
                 shown_a = f"{labels[a]} ({with_unit(va, ind.unit, ind.decimals)})"
@@ -738,21 +1551,61 @@ class Jumps:
                     how = f"gấp {num(vb / va, 1)} lần {shown_a}"
                 else:
                     how = f"chỉ bằng {num(vb / va * 100, 1)}% {shown_a}"
+                msg = (
+                    f"{shown_b} {how}{where}: chênh lệch bất thường, kiểm tra lại số liệu "
+                    "hoặc đơn vị"
+                )
+                row_cells = tuple(
+                    (ind.code, r["orgunit"], *cols[c])
+                    for c in ("plan", "estimate", "next")
+                    if r.get(c) is not None
+                )
+                hints = (
+                    Hint(kb, va / self.factor, va * self.factor, False),
+                    Hint(ka, vb / self.factor, vb * self.factor, False),
+                )
+                low = [
+                    k
+                    for k, c in ((ka, a), (kb, b))
+                    if info.get((ind.code, r["orgunit"], c), (0, False))[1]
+                ]
+                severity, why = Severity.WARNING, ""
+                if low:
+                    reason, why = _doubt(ctx, low)
+                    severity, msg = Severity.NOTICE, f"{msg}; {reason}"
+                line_b = info.get((r["indicator"], r["orgunit"], b), (None, False))[0]
+                line_a = info.get((r["indicator"], r["orgunit"], a), (None, False))[0]
                 yield Finding(
                     self.id,
-                    Severity.WARNING,
-                    f"{shown_b} {how}{where}: chênh lệch bất thường, kiểm tra lại số liệu "
-                    "hoặc đơn vị",
+                    severity,
+                    msg,
                     ind.code,
                     r["orgunit"],
-                    y + 1 if b == "next" else y,
-                    "plan" if b == "next" else b,
+                    kb[2],
+                    kb[3],
                     {labels[a]: va, labels[b]: vb},
                     None,
-                    lines.get((r["indicator"], r["orgunit"], b))
-                    or lines.get((r["indicator"], r["orgunit"], a)),
+                    line_b or line_a,
+                    (kb, *(c for c in row_cells if c != kb)),
+                    hints,
+                    why,
                 )
                 break  # one finding per row is enough to send someone to look
+
+
+def _derived(ctx: CheckContext, codes: set[str]) -> dict[str, set[tuple[str, int, str]]]:
+    """For indicators a declared rule ``X == expression of other rows`` derives: the cells
+    (orgunit, year, measure) where the rule holds."""
+    out: dict[str, set[tuple[str, int, str]]] = {}
+    for rule in ctx.declared:
+        if not isinstance(rule, DeclaredRule) or rule.operator != "==":
+            continue
+        target = _single_code(rule.left)
+        others = set(CODE.findall(rule.right)) - {target}
+        if target is None or target not in codes or not others:
+            continue
+        out.setdefault(target, set()).update(rule.holds(ctx))
+    return out
 
 
 def _bound_word(text: str, printed: str) -> str:
@@ -767,7 +1620,8 @@ def _bound_word(text: str, printed: str) -> str:
 
 @dataclass(frozen=True)
 class NarrativeAgrees:
-    """The narrative's figures agree with the tables."""
+    """The narrative's figures agree with the tables; each "đạt X% kế hoạch" is the
+    ratio of its cells as the indicator's form compares them."""
 
     id: str = "narrative"
     title: str = "Số liệu trong báo cáo khớp với biểu"
@@ -776,11 +1630,12 @@ class NarrativeAgrees:
         from ktxh.domain.narrative import ClaimKind
 
         cells = {
-            (r[0], r[1], r[2]): (r[3], r[4], r[5])
+            (r[0], r[1], r[2]): (r[3], r[4], r[5], r[6])
             for r in ctx.frame.filter(pl.col("orgunit") == ctx.top)
-            .select("indicator", "year", "measure", "value", "dec", "seed_line")
+            .select("indicator", "year", "measure", "value", "dec", "seed_line", "low")
             .iter_rows()
         }
+        none = (None, 0, None, False)
         for c in ctx.claims:
             where = f"Báo cáo ({c.section}{' ' + c.item if c.item else ''}): «{c.text}»"
             if c.indicator is None or c.indicator not in ctx.catalog.indicators:
@@ -799,8 +1654,9 @@ class NarrativeAgrees:
             )
             claimed = None if c.value is None else float(c.value)
             cdec = decimals_of(c.printed) or 0
+            me: Key = (ind.code, ctx.top, c.year, c.measure)
             if c.kind is ClaimKind.VALUE:
-                table, tdec, _ = cells.get((ind.code, c.year, c.measure), (None, 0, None))
+                table, tdec, _, low = cells.get((ind.code, c.year, c.measure), none)
                 if table is None or claimed is None:
                     continue
                 slack = 0.5 * 10**-cdec + 0.5 * 10**-tdec + EPS
@@ -812,11 +1668,18 @@ class NarrativeAgrees:
                 else:
                     wrong = abs(claimed - table) > slack
                 if wrong:
+                    msg = (
+                        f"{where}: báo cáo viết {c.printed} {c.unit_printed} nhưng {form_ref} "
+                        f"ghi {with_unit(table, ind.unit, tdec)} ({cell_label(c.measure, c.year)})"
+                    )
+                    severity, why = Severity.ERROR, ""
+                    if low:
+                        reason, why = _doubt(ctx, [me])
+                        severity, msg = Severity.NOTICE, f"{msg}; {reason}"
                     yield Finding(
                         self.id,
-                        Severity.ERROR,
-                        f"{where}: báo cáo viết {c.printed} {c.unit_printed} nhưng {form_ref} "
-                        f"ghi {with_unit(table, ind.unit, tdec)} ({cell_label(c.measure, c.year)})",
+                        severity,
+                        msg,
                         ind.code,
                         ctx.top,
                         c.year,
@@ -824,6 +1687,9 @@ class NarrativeAgrees:
                         {"claimed": claimed, "table": table},
                         table,
                         c.seed_line,
+                        (me,),
+                        (),
+                        why,
                     )
                 if ind.unit == "‰" and "%" in c.unit_printed:
                     yield Finding(
@@ -840,18 +1706,38 @@ class NarrativeAgrees:
                         c.seed_line,
                     )
             elif c.kind is ClaimKind.RATIO_PLAN and claimed is not None:
-                new, ndec, _ = cells.get((ind.code, c.year, c.measure), (None, 0, None))
-                old, odec, _ = cells.get((ind.code, c.year, "plan"), (None, 0, None))
+                new, ndec, _, new_low = cells.get((ind.code, c.year, c.measure), none)
+                old, odec, _, old_low = cells.get((ind.code, c.year, "plan"), none)
                 agreement, computed = classify(
-                    claimed, cdec, new, old, ndec, odec, ind.direction, ind.comparable
+                    claimed,
+                    cdec,
+                    new,
+                    old,
+                    ndec,
+                    odec,
+                    ind.direction,
+                    ind.comparable,
+                    ctx.catalog.convention(ind.code),
                 )
                 if agreement in (Agreement.MISMATCH, Agreement.INVERTED):
-                    yield Finding(
-                        self.id,
-                        Severity.ERROR if agreement is Agreement.MISMATCH else Severity.WARNING,
+                    msg = (
                         f"{where}: báo cáo viết đạt {c.printed}% kế hoạch nhưng theo {form_ref} "
                         f"{cell_label(c.measure, c.year)} {num(new, ndec)} so với KH "
-                        f"{num(old, odec)} là {num(computed, cdec)}%",
+                        f"{num(old, odec)} là {num(computed, cdec)}%"
+                    )
+                    severity = (
+                        Severity.ERROR if agreement is Agreement.MISMATCH else Severity.WARNING
+                    )
+                    old_key: Key = (ind.code, ctx.top, c.year, "plan")
+                    low_cells = [k for k, f in ((me, new_low), (old_key, old_low)) if f]
+                    why = ""
+                    if low_cells:
+                        reason, why = _doubt(ctx, low_cells)
+                        severity, msg = Severity.NOTICE, f"{msg}; {reason}"
+                    yield Finding(
+                        self.id,
+                        severity,
+                        msg,
                         ind.code,
                         ctx.top,
                         c.year,
@@ -859,6 +1745,9 @@ class NarrativeAgrees:
                         {"claimed": claimed, "measure": new, "plan": old},
                         computed,
                         c.seed_line,
+                        (me, old_key),
+                        (),
+                        why,
                     )
 
 
@@ -896,7 +1785,15 @@ class DeclaredRule:
         compile_side(self.left, self.tolerance)  # syntax errors surface at load time
         compile_side(self.right, self.tolerance)
 
-    def find(self, ctx: CheckContext) -> Iterator[Finding]:
+    def _evaluated(self, ctx: CheckContext) -> pl.DataFrame | None:
+        """One row per (orgunit, year, measure) where every code has a number: both sides
+        as intervals and points, and whether the rule is broken (``bad``)."""
+        key = ("declared", self)
+        if key not in ctx.memo:
+            ctx.memo[key] = self._evaluate(ctx)
+        return ctx.memo[key]  # type: ignore[no-any-return]
+
+    def _evaluate(self, ctx: CheckContext) -> pl.DataFrame | None:
         left = compile_side(self.left, self.tolerance)
         right = compile_side(self.right, self.tolerance)
         codes = list(dict.fromkeys(left.codes + right.codes))
@@ -915,10 +1812,11 @@ class DeclaredRule:
                 pl.col("value").alias(f"{code}::value"),
                 pl.col("tol").alias(f"{code}::tol"),
                 pl.col("seed_line").alias(f"{code}::line"),
+                pl.col("low").alias(f"{code}::low"),
             )
             wide = part if wide is None else wide.join(part, on=["orgunit", "year", "measure"])
         if wide is None or wide.is_empty():
-            return
+            return None
         f = wide.with_columns(
             left.interval.lo.alias("l_lo"),
             left.interval.hi.alias("l_hi"),
@@ -933,9 +1831,24 @@ class DeclaredRule:
             bad = pl.col("l_lo") > pl.col("r_hi") + EPS
         else:
             bad = pl.col("l_hi") < pl.col("r_lo") - EPS
-        target = left.codes[0] if left.codes else codes[0]
+        return f.with_columns(bad.fill_null(False).alias("bad"))
+
+    def holds(self, ctx: CheckContext) -> set[tuple[str, int, str]]:
+        """The (orgunit, year, measure) where the rule could be checked and holds."""
+        f = self._evaluated(ctx)
+        if f is None:
+            return set()
+        return set(f.filter(~pl.col("bad")).select("orgunit", "year", "measure").iter_rows())
+
+    def find(self, ctx: CheckContext) -> Iterator[Finding]:
+        f = self._evaluated(ctx)
+        if f is None:
+            return
+        codes = list(self.codes)
+        left_code, right_code = _single_code(self.left), _single_code(self.right)
+        target = CODE.findall(self.left)[0] if CODE.findall(self.left) else codes[0]
         ind = ctx.indicator(target)
-        for r in f.filter(bad).iter_rows(named=True):
+        for r in f.filter(pl.col("bad")).iter_rows(named=True):
             dec = max(ind.decimals, 1)
             where = _where(ctx, {**r, "indicator": target})
             msg = self.message.format(
@@ -944,17 +1857,57 @@ class DeclaredRule:
                 diff=with_unit(abs(r["l"] - r["r"]), ind.unit, dec),
                 where=where,
             )
+            org, y, m = r["orgunit"], r["year"], r["measure"]
+            cells = tuple((c, org, y, m) for c in [target, *[c for c in codes if c != target]])
+            hints: list[Hint] = []
+            if self.operator == "==":
+                # what each cell should hold for the rule to be true, the others as printed
+                env = {c: r[f"{c}::value"] for c in codes}
+                width = (r["l_hi"] - r["l_lo"] + r["r_hi"] - r["r_lo"]) / 2
+                for c in codes:
+                    if c in (left_code, right_code):
+                        continue
+                    x = solve(self.left, self.right, env, c)
+                    if x is None:
+                        continue
+                    up = solve(self.left, f"({self.right}) + {width!r}", env, c)
+                    spread = abs(up - x) if up is not None else 0.0
+                    hints.append(Hint((c, org, y, m), x - spread, x + spread))
+            if left_code is not None:
+                cell = (left_code, org, y, m)
+                if self.operator == "==":
+                    hints.append(Hint(cell, r["r_lo"], r["r_hi"]))
+                elif self.operator == "<=":
+                    hints.append(Hint.at_most(cell, r["r_hi"]))
+                else:
+                    hints.append(Hint.at_least(cell, r["r_lo"]))
+            if right_code is not None:
+                cell = (right_code, org, y, m)
+                if self.operator == "==":
+                    hints.append(Hint(cell, r["l_lo"], r["l_hi"]))
+                elif self.operator == "<=":
+                    hints.append(Hint.at_least(cell, r["l_lo"]))
+                else:
+                    hints.append(Hint.at_most(cell, r["l_hi"]))
+            low = [(c, org, y, m) for c in codes if r[f"{c}::low"]]
+            severity, why = self.severity, ""
+            if low:
+                reason, why = _doubt(ctx, low)
+                severity, msg = Severity.NOTICE, f"{msg}; {reason}"
             yield Finding(
                 self.id,
-                self.severity,
+                severity,
                 msg,
                 target,
-                r["orgunit"],
-                r["year"],
-                r["measure"],
+                org,
+                y,
+                m,
                 {c: r[f"{c}::value"] for c in codes},
                 r["r"],
                 r[f"{target}::line"],
+                cells,
+                tuple(hints),
+                why,
             )
 
 
@@ -964,9 +1917,12 @@ def generic_rules() -> list[object]:
         UnitsAddUp(),
         MissingUnits(),
         PartsAddUp(),
+        StructureAddsUp(),
         RateFromParts(),
         WeightedMean(),
+        RateWithinRange(),
         PrintedRatios(),
+        ConventionMix(),
         Bounds(),
         WholeCounts(),
         FirstHalfWithinYear(),

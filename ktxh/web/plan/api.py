@@ -3,29 +3,47 @@
 Authentication is the session: ``POST /api/session`` with a user name and a
 password sets the session cookie and returns the CSRF token, which every
 request that changes something sends back in the ``X-CSRFToken`` header.
-The same permissions, validation and conflict rules as the pages apply, since
-both call :mod:`ktxh.web.plan.actions`.
+The login itself has no token to send: it is accepted only as JSON
+(``Content-Type: application/json``, which a page of another site cannot send
+without the browser asking first) and not from another site's page (``Origin``,
+``Sec-Fetch-Site``); failed logins are counted by django-axes. The same
+permissions, validation and conflict rules as the pages apply, since both call
+:mod:`ktxh.store.actions`.
+
+Every error is an RFC 9457 problem (``application/problem+json``: ``title``,
+``status``, ``detail`` in Vietnamese; ``problems`` for the cells of a refused
+write): :mod:`ktxh.web.plan.errors`.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import csrf_exempt
 
+from ktxh.domain.numbers import format_number
 from ktxh.store import actions
-from ktxh.store.actions import CellWrite, WriteRefused, value_record, write_values
+from ktxh.store.actions import (
+    CellWrite,
+    InvalidInput,
+    WriteRefused,
+    text_problem,
+    value_record,
+    write_values,
+)
 from ktxh.store.models import (
     Form,
     Indicator,
+    Measure,
     OrgUnit,
     Round,
     Source,
@@ -34,18 +52,48 @@ from ktxh.store.models import (
     ValueChange,
 )
 from ktxh.store.permissions import require, scope_of
+from ktxh.web.plan.errors import problem
 from ktxh.web.plan.findings import cell_findings, checked, finding_dict
+from ktxh.web.plan.security import cross_site
 from ktxh.web.plan.shortcuts import acting_user, get_or_404
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+MEASURES = tuple(Measure.values)
 
 View = Callable[..., HttpResponse]
 
+# bounds of the integers in queries and bodies (the store keeps years, forms and
+# versions in small columns)
+YEARS = (1, 9999)
+FORMS = (1, 9999)
+VERSIONS = (0, 2**31 - 1)
+LIMIT = (1, 100000)
+MAX_WRITES = 5000
+WRITE_FIELDS = (
+    "indicator",
+    "orgunit",
+    "year",
+    "measure",
+    "version",
+    "text",
+    "value",
+    "source_ref",
+)
+USERNAME_LENGTH = 150
+PASSWORD_LENGTH = 1000
+
+
+class ApiError(Exception):
+    """A refusal of the request itself, with its HTTP status (Vietnamese message)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
 
 def error(status: int, message: str, **extra: Any) -> JsonResponse:
-    return JsonResponse(
-        {"error": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False}
-    )
+    return problem(status, message, **extra)
 
 
 def ok(data: Any, status: int = 200) -> JsonResponse:
@@ -53,19 +101,23 @@ def ok(data: Any, status: int = 200) -> JsonResponse:
 
 
 def endpoint(*methods: str, public: bool = False) -> Callable[[View], View]:
-    """Method check, authentication (401, not a redirect), and errors as JSON."""
+    """Method check, authentication (401, not a redirect), and errors as problems."""
 
     def wrap(view: View) -> View:
         @wraps(view)
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in methods:
-                return error(405, f"Phương thức {request.method} không được hỗ trợ")
+                refused = error(405, f"Phương thức {request.method} không được hỗ trợ ở đây")
+                refused["Allow"] = ", ".join(methods)
+                return refused
             if not public and scope_of(request.user) is None:
                 if request.user.is_authenticated:
                     return error(403, "Tài khoản chưa được phân quyền")
                 return error(401, "Cần đăng nhập (POST /api/session)")
             try:
                 return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return error(exc.status, exc.message)
             except PermissionDenied as exc:
                 return error(403, str(exc) or "Không có quyền")
             except Http404 as exc:
@@ -78,24 +130,121 @@ def endpoint(*methods: str, public: bool = False) -> Callable[[View], View]:
     return wrap
 
 
-def _body(request: HttpRequest) -> dict[str, Any]:
+def _no_constant(name: str) -> Any:
+    raise ApiError(400, f"Yêu cầu không hợp lệ: JSON không có giá trị {name}; hãy gửi một số")
+
+
+def _check_strings(data: Any, depth: int = 0) -> None:
+    """Every string (and key) of a JSON document may be stored and shown: no NUL or
+    other control character but tabs and line breaks, no lone surrogate."""
+    if depth > 20:
+        raise ApiError(400, "Yêu cầu không hợp lệ: nội dung JSON lồng nhau quá sâu")
+    if isinstance(data, str):
+        for ch in data:
+            kind = unicodedata.category(ch)
+            if (kind == "Cc" and ch not in "\t\n\r") or kind == "Cs":
+                raise ApiError(
+                    400,
+                    f"Yêu cầu không hợp lệ: nội dung có ký tự không in được (U+{ord(ch):04X})",
+                )
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            _check_strings(k, depth + 1)
+            _check_strings(v, depth + 1)
+    elif isinstance(data, list):
+        for v in data:
+            _check_strings(v, depth + 1)
+
+
+def _body(request: HttpRequest, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object. Refused: another content type (415), a body larger
+    than Django accepts (413), text that is not JSON or not an object, NaN and
+    Infinity (not JSON), control characters (400)."""
     try:
-        data = json.loads(request.body or b"{}")
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"nội dung không phải JSON ({exc.msg})") from None
+        raw = request.body
+    except RequestDataTooBig:
+        raise ApiError(413, "Nội dung gửi lên quá lớn") from None
+    if not raw:
+        if required:
+            raise ApiError(400, "Yêu cầu không hợp lệ: cần nội dung JSON")
+        return {}
+    media = (request.content_type or "").lower()
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        raise ApiError(
+            415, f"Nội dung phải là JSON (Content-Type: application/json), không phải «{media}»"
+        )
+    try:
+        data = json.loads(raw, parse_constant=_no_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        why = exc.msg if isinstance(exc, json.JSONDecodeError) else "không phải UTF-8"
+        raise ApiError(400, f"Yêu cầu không hợp lệ: nội dung không phải JSON ({why})") from None
+    except RecursionError:
+        raise ApiError(400, "Yêu cầu không hợp lệ: nội dung JSON lồng nhau quá sâu") from None
     if not isinstance(data, dict):
-        raise ValueError("nội dung phải là một đối tượng JSON")
+        raise ApiError(400, "Yêu cầu không hợp lệ: nội dung phải là một đối tượng JSON")
+    _check_strings(data)
     return data
 
 
-def _int(request: HttpRequest, name: str, default: int | None = None) -> int | None:
-    raw = request.GET.get(name)
+def _members(data: dict[str, Any], allowed: tuple[str, ...], where: str = "nội dung") -> None:
+    """Refuse a member the schema does not name: a typo ("valeu") must not pass for an
+    empty cell."""
+    unknown = sorted(k for k in data if k not in allowed)
+    if unknown:
+        raise ApiError(
+            400,
+            f"Yêu cầu không hợp lệ: {where} có trường không biết «{unknown[0]}»; các trường "
+            f"được nhận: {', '.join(allowed)}",
+        )
+
+
+def _bounded(value: Any, name: str, bounds: tuple[int, int]) -> int:
+    """A JSON integer within ``bounds``, else ApiError 400 naming the field."""
+    lo, hi = bounds
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(400, f"Yêu cầu không hợp lệ: «{name}» phải là số nguyên")
+    if not lo <= value <= hi:
+        shown = str if name in ("year", "form") else format_number  # a year is 2023
+        raise ApiError(
+            400,
+            f"Yêu cầu không hợp lệ: «{name}» phải từ {shown(lo)} đến {shown(hi)}, "
+            f"không phải {shown(value)}",
+        )
+    return value
+
+
+def _query(request: HttpRequest, name: str) -> str | None:
+    """A query parameter given at most once."""
+    given = request.GET.getlist(name)
+    if len(given) > 1:
+        raise ApiError(400, f"Yêu cầu không hợp lệ: «{name}» chỉ được ghi một lần")
+    return given[0] if given else None
+
+
+def _int(
+    request: HttpRequest, name: str, default: int | None = None, bounds: tuple[int, int] = YEARS
+) -> int | None:
+    """An integer query parameter (ASCII digits, within ``bounds``), or ``default``."""
+    raw = _query(request, name)
     if raw is None or raw == "":
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"«{name}» phải là số nguyên") from None
+    text = raw.strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:
+        raise ApiError(400, f"Yêu cầu không hợp lệ: «{name}» phải là số nguyên")
+    return _bounded(int(text), name, bounds)
+
+
+def _text(request: HttpRequest, name: str) -> str | None:
+    """A text query parameter, at most 64 characters (codes)."""
+    raw = _query(request, name)
+    if raw is None or raw == "":
+        return None
+    if len(raw) > actions.KEY_LENGTH:
+        raise ApiError(400, f"Yêu cầu không hợp lệ: «{name}» quá dài")
+    return raw
 
 
 @endpoint("GET", public=True)
@@ -103,15 +252,31 @@ def openapi(request: HttpRequest) -> HttpResponse:
     return HttpResponse(OPENAPI_PATH.read_bytes(), content_type="application/json")
 
 
+def _credential(data: dict[str, Any], name: str, limit: int) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise ApiError(400, f"Yêu cầu không hợp lệ: cần «{name}» là chuỗi ký tự không rỗng")
+    reason = text_problem(value, limit)
+    if reason:
+        raise ApiError(400, f"Yêu cầu không hợp lệ: «{name}» {reason}")
+    return value
+
+
+# No CSRF token can be had before logging in: a login is accepted as JSON only (another
+# site's page cannot post JSON without the browser asking first) and not from another
+# site's page (cross_site). django-axes counts the failures.
 @csrf_exempt
 @endpoint("GET", "POST", "DELETE", public=True)
 def session(request: HttpRequest) -> HttpResponse:
     """Who am I (GET), log in (POST {username, password}), log out (DELETE)."""
     if request.method == "POST":
+        if cross_site(request):
+            return error(403, "Không nhận đăng nhập gửi từ trang web khác")
         data = _body(request)
-        user = authenticate(
-            request, username=str(data.get("username", "")), password=str(data.get("password", ""))
-        )
+        _members(data, ("username", "password"))
+        username = _credential(data, "username", USERNAME_LENGTH)
+        password = _credential(data, "password", PASSWORD_LENGTH)
+        user = authenticate(request, username=username, password=password)
         if user is None:
             return error(401, "Sai tên đăng nhập hoặc mật khẩu")
         login(request, user)
@@ -206,10 +371,10 @@ def values(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return save_values(request, Source.API)
     qs = Value.objects.restrict(request.user, "view")
-    form = _int(request, "form")
+    form = _int(request, "form", bounds=FORMS)
     if form is not None:
         qs = qs.filter(indicator__form_id=form)
-    org = request.GET.get("orgunit")
+    org = _text(request, "orgunit")
     if org:
         unit = get_or_404(OrgUnit, code=org)
         require(request.user, "view", unit, form)
@@ -217,14 +382,20 @@ def values(request: HttpRequest) -> HttpResponse:
     year = _int(request, "year")
     if year is not None:
         qs = qs.filter(year=year)
-    if request.GET.get("measure"):
-        qs = qs.filter(measure=request.GET["measure"])
-    if request.GET.get("indicator"):
-        qs = qs.filter(indicator_id=request.GET["indicator"])
+    measure = _text(request, "measure")
+    if measure:
+        if measure not in MEASURES:
+            raise ApiError(
+                400, f"Yêu cầu không hợp lệ: «measure» phải là một trong {', '.join(MEASURES)}"
+            )
+        qs = qs.filter(measure=measure)
+    indicator = _text(request, "indicator")
+    if indicator:
+        qs = qs.filter(indicator_id=indicator)
     qs = qs.exclude(value__isnull=True, printed="").order_by(
         "indicator__form_id", "indicator__position", "orgunit__order", "year", "measure"
     )
-    limit = min(_int(request, "limit", 10000) or 10000, 100000)
+    limit = _int(request, "limit", 10000, bounds=LIMIT) or 10000
     return ok({"values": [value_record(v) for v in qs[:limit]]})
 
 
@@ -235,38 +406,9 @@ def save_values(request: HttpRequest, source: Source) -> HttpResponse:
     if scope_of(request.user) is None:
         return error(401, "Cần đăng nhập")
     try:
-        data = _body(request)
-        raw = data.get("writes")
-        if not isinstance(raw, list) or not raw:
-            raise ValueError("cần danh sách «writes» không rỗng")
-        if len(raw) > 5000:
-            raise ValueError("tối đa 5.000 ô mỗi lần")
-        writes = []
-        for w in raw:
-            if not isinstance(w, dict):
-                raise ValueError("mỗi phần tử của «writes» là một đối tượng")
-            text = w.get("text")
-            number = w.get("value")
-            if text is not None and not isinstance(text, str):
-                raise ValueError("«text» phải là chuỗi")
-            if number is not None and (
-                isinstance(number, bool) or not isinstance(number, int | float)
-            ):
-                raise ValueError("«value» phải là số")
-            writes.append(
-                CellWrite(
-                    indicator=str(w["indicator"]),
-                    orgunit=str(w["orgunit"]),
-                    year=int(w["year"]),
-                    measure=str(w["measure"]),
-                    version=int(w.get("version", 0)),
-                    text=text,
-                    value=None if number is None else float(number),
-                    source_ref=str(w.get("source_ref", ""))[:300],
-                )
-            )
-    except (ValueError, KeyError, TypeError) as exc:
-        return error(400, f"Yêu cầu không hợp lệ: {exc}")
+        writes = _writes(_body(request))
+    except ApiError as exc:
+        return error(exc.status, exc.message)
     try:
         written = write_values(acting_user(request), writes, source=source)
     except WriteRefused as refused:
@@ -276,6 +418,51 @@ def save_values(request: HttpRequest, source: Source) -> HttpResponse:
             problems=[p.as_dict() for p in refused.problems],
         )
     return ok({"changed": written.changed, "values": [value_record(v) for v in written.values]})
+
+
+def _writes(data: dict[str, Any]) -> list[CellWrite]:
+    """The cells of a write request, each field of the type the schema says (400
+    naming the field otherwise); what the values mean is checked by write_values."""
+    _members(data, ("writes",))
+    raw = data.get("writes")
+    if not isinstance(raw, list) or not raw:
+        raise ApiError(400, "Yêu cầu không hợp lệ: cần danh sách «writes» không rỗng")
+    if len(raw) > MAX_WRITES:
+        raise ApiError(400, "Yêu cầu không hợp lệ: tối đa 5.000 ô mỗi lần")
+    writes = []
+    for n, w in enumerate(raw, start=1):
+        where = f"ô thứ {n} của «writes»"
+        if not isinstance(w, dict):
+            raise ApiError(400, f"Yêu cầu không hợp lệ: {where} phải là một đối tượng")
+        _members(w, WRITE_FIELDS, where)
+        fields: dict[str, Any] = {}
+        for name in ("indicator", "orgunit", "measure"):
+            value = w.get(name)
+            if not isinstance(value, str):
+                raise ApiError(400, f"Yêu cầu không hợp lệ: {where}: cần «{name}» là chuỗi")
+            fields[name] = value
+        for name in ("text", "source_ref"):
+            value = w.get(name)
+            if value is not None and not isinstance(value, str):
+                raise ApiError(400, f"Yêu cầu không hợp lệ: {where}: «{name}» phải là chuỗi")
+        number = w.get("value")
+        if number is not None and (isinstance(number, bool) or not isinstance(number, int | float)):
+            raise ApiError(400, f"Yêu cầu không hợp lệ: {where}: «value» phải là số")
+        if "year" not in w:
+            raise ApiError(400, f"Yêu cầu không hợp lệ: {where}: thiếu «year»")
+        writes.append(
+            CellWrite(
+                indicator=fields["indicator"],
+                orgunit=fields["orgunit"],
+                year=_bounded(w["year"], "year", YEARS),
+                measure=fields["measure"],
+                version=_bounded(w.get("version", 0), "version", VERSIONS),
+                text=w.get("text"),
+                value=number,
+                source_ref=w.get("source_ref") or "",
+            )
+        )
+    return writes
 
 
 def _change_record(c: ValueChange) -> dict[str, Any]:
@@ -302,16 +489,24 @@ def _change_record(c: ValueChange) -> dict[str, Any]:
 def value_history(request: HttpRequest) -> HttpResponse:
     """The audit trail of one cell (indicator, orgunit, year, measure all given),
     or of one org unit (orgunit only; the newest 500)."""
-    org = get_or_404(OrgUnit, code=request.GET.get("orgunit", ""))
+    code = _text(request, "orgunit")
+    if not code:
+        raise ApiError(400, "Yêu cầu không hợp lệ: cần «orgunit»")
+    org = get_or_404(OrgUnit, code=code)
     qs = ValueChange.objects.restrict(request.user, "view").filter(orgunit=org)
-    ind_code = request.GET.get("indicator")
+    ind_code = _text(request, "indicator")
     if ind_code:
         ind = get_or_404(Indicator, code=ind_code)
         require(request.user, "view", org, ind.form_id)
         year = _int(request, "year")
         if year is None:
-            raise ValueError("cần «year» cùng với «indicator»")
-        qs = qs.filter(indicator=ind, year=year, measure=request.GET.get("measure", ""))
+            raise ApiError(400, "Yêu cầu không hợp lệ: cần «year» cùng với «indicator»")
+        measure = _text(request, "measure") or ""
+        if measure not in MEASURES:
+            raise ApiError(
+                400, f"Yêu cầu không hợp lệ: «measure» phải là một trong {', '.join(MEASURES)}"
+            )
+        qs = qs.filter(indicator=ind, year=year, measure=measure)
     else:
         require(request.user, "view", org)
     return ok({"changes": [_change_record(c) for c in qs[:500]]})
@@ -321,8 +516,8 @@ def value_history(request: HttpRequest) -> HttpResponse:
 def checks(request: HttpRequest) -> HttpResponse:
     """Findings of one form (``form``), seen from one org unit (``orgunit``), or of
     everything the user may see."""
-    form = _int(request, "form")
-    org_code = request.GET.get("orgunit")
+    form = _int(request, "form", bounds=FORMS)
+    org_code = _text(request, "orgunit")
     if form is not None and not Form.objects.filter(number=form).exists():
         raise Http404(f"Không có biểu số {form}")
     result = checked(form)
@@ -385,9 +580,15 @@ def submission_action(
     form_obj = get_or_404(Form, number=form)
     if action not in actions.TRANSITIONS:
         raise Http404(f"Không có thao tác «{action}»")
-    comment = str(_body(request).get("comment", ""))
+    data = _body(request, required=False)
+    _members(data, ("comment",))
+    comment = data.get("comment", "")
+    if not isinstance(comment, str):
+        raise ApiError(400, "Yêu cầu không hợp lệ: «comment» phải là chuỗi")
     try:
         sub = actions.transition(acting_user(request), org, form_obj, year, action, comment)
+    except InvalidInput as exc:
+        return error(400, f"Yêu cầu không hợp lệ: {exc}")
     except actions.WorkflowError as exc:
         return error(409, str(exc))
     return ok(_submission_record(sub))

@@ -1,4 +1,6 @@
-"""Small helpers of the web layer: an object or a Vietnamese 404, the acting user."""
+"""Small helpers of the web layer: an object or a Vietnamese 404, the acting user, the
+URL converters of years and form numbers (at most four digits: a longer number is a
+404, never a query with an integer the database cannot hold)."""
 
 from __future__ import annotations
 
@@ -29,3 +31,15 @@ def acting_user(request: HttpRequest) -> User:
     if not isinstance(user, User) or not user.is_authenticated:
         raise PermissionDenied("Cần đăng nhập")
     return user
+
+
+class SmallNumberConverter:
+    """``<year:...>``, ``<form:...>`` in URLs: one to four ASCII digits."""
+
+    regex = "[0-9]{1,4}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

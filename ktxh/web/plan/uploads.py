@@ -1,29 +1,29 @@
 """Uploads on the web: the workbooks kept between the preview and the confirmation,
 and the checks shown after an import (the import itself is ``ktxh.store.imports``).
 
-Between the preview and the confirmation the uploaded bytes stay on the server
-in a private temporary directory named by a random token that only the
-uploader's session holds (:func:`stash`, :func:`unstash`, :func:`discard`).
+Between the preview and the confirmation the uploaded bytes wait in the database
+(:class:`~ktxh.store.models.PendingUpload`), under a random token that only the
+uploader's session holds (:func:`stash`, :func:`unstash`, :func:`discard`): any
+application server can take the confirmation, and nothing is left on one server's
+disk (docs/deploy.md). Uploads never confirmed are removed after :data:`STASH_HOURS`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import shutil
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import timedelta
 
-from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from ktxh.domain.checks import Finding
 from ktxh.domain.dataset import Dataset
 from ktxh.domain.importing import Change
 from ktxh.store.imports import Upload
+from ktxh.store.models import PendingUpload
 from ktxh.web.plan.findings import cell_findings, checked
 
 STASH_HOURS = 24  # uploads never confirmed are removed after this
@@ -31,26 +31,18 @@ STASH_HOURS = 24  # uploads never confirmed are removed after this
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
-def stash_dir() -> Path:
-    configured = getattr(settings, "KTXH_UPLOAD_DIR", None)
-    root = Path(configured) if configured else Path(tempfile.gettempdir()) / "ktxh-tai-len"
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return root
-
-
 def stash(uploads: Sequence[Upload]) -> str:
-    """Keep the uploads on the server; return the token that names them."""
-    root = stash_dir()
-    _sweep(root)
+    """Keep the uploads in the database; return the token that names them."""
+    now = timezone.now()
     token = secrets.token_urlsafe(18)
-    folder = root / token
-    folder.mkdir(mode=0o700)
-    manifest = []
-    for n, u in enumerate(uploads):
-        if u.data is not None:
-            (folder / f"{n}.xlsx").write_bytes(u.data)
-        manifest.append({"name": u.name, "size": u.size, "stored": u.data is not None})
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+    with transaction.atomic():
+        PendingUpload.objects.filter(created_at__lt=now - timedelta(hours=STASH_HOURS)).delete()
+        PendingUpload.objects.bulk_create(
+            PendingUpload(
+                token=token, position=n, name=u.name, size=u.size, data=u.data, created_at=now
+            )
+            for n, u in enumerate(uploads)
+        )
     return token
 
 
@@ -58,35 +50,15 @@ def unstash(token: str) -> list[Upload] | None:
     """The uploads a token names, or None when they are gone (confirmed, expired)."""
     if not _TOKEN.match(token or ""):
         return None
-    folder = stash_dir() / token
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        return [
-            Upload(
-                m["name"],
-                int(m["size"]),
-                (folder / f"{n}.xlsx").read_bytes() if m["stored"] else None,
-            )
-            for n, m in enumerate(manifest)
-        ]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    limit = timezone.now() - timedelta(hours=STASH_HOURS)
+    rows = PendingUpload.objects.filter(token=token, created_at__gte=limit).order_by("position")
+    found = [Upload(r.name, int(r.size), None if r.data is None else bytes(r.data)) for r in rows]
+    return found or None
 
 
 def discard(token: str) -> None:
     if _TOKEN.match(token or ""):
-        shutil.rmtree(stash_dir() / token, ignore_errors=True)
-
-
-def _sweep(root: Path) -> None:
-    """Remove the uploads left unconfirmed for more than :data:`STASH_HOURS`."""
-    limit = time.time() - STASH_HOURS * 3600
-    for folder in root.iterdir():
-        try:
-            if folder.is_dir() and folder.stat().st_mtime < limit:
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            continue
+        PendingUpload.objects.filter(token=token).delete()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ktxh.web.plan import views
+from ktxh.web.plan import rounds, views
 
 app_name = "plan"
 
@@ -22,15 +22,15 @@ urlpatterns = [
     path("tong-quan/", views.dashboard, name="dashboard"),
     path("trang-thai/", views.status_board, name="status"),
     path("nhap-lieu/luu/", views.grid_save, name="grid_save"),
-    path("nhap-lieu/<int:form>/<str:orgunit>/<int:year>/", views.grid, name="grid"),
+    path("nhap-lieu/<form:form>/<str:orgunit>/<year:year>/", views.grid, name="grid"),
     path(
-        "nop/<str:orgunit>/<int:form>/<int:year>/<str:action>/",
+        "nop/<str:orgunit>/<form:form>/<year:year>/<str:action>/",
         views.workflow,
         name="workflow",
     ),
     path("nhat-ky/<str:orgunit>/", views.unit_audit, name="unit_audit"),
     path(
-        "nhat-ky/o/<str:indicator>/<str:orgunit>/<int:year>/<str:measure>/",
+        "nhat-ky/o/<str:indicator>/<str:orgunit>/<year:year>/<str:measure>/",
         views.cell_audit,
         name="cell_audit",
     ),
@@ -38,5 +38,7 @@ urlpatterns = [
     path("mau-nhap/<str:orgunit>/", views.template, name="template"),
     path("nhap-excel/", views.import_excel, name="import"),
     path("nhap-excel/xac-nhan/", views.import_confirm, name="import_confirm"),
+    path("ky-bao-cao/", rounds.rounds_page, name="rounds"),
+    path("ky-bao-cao/mo/", rounds.round_open, name="round_open"),
     path("ping", views.ping, name="ping"),
 ]

@@ -12,14 +12,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ktxh.domain.catalog import Direction, RowKind
-from ktxh.domain.compare import ratio, round_half_up
+from ktxh.domain.compare import performance, ratio, round_half_up
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.numbers import format_number
 from ktxh.domain.tables import CellIndex
@@ -66,6 +66,22 @@ def _plan() -> Plan:
     if plan is None:
         raise Http404(str(NoPlan()))
     return plan
+
+
+def _query_int(request: HttpRequest, name: str, default: int, label: str) -> int:
+    """An integer of the query string (ASCII digits, at most four: years, form
+    numbers); a 400 page naming it otherwise."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
+        raise BadRequest(f"{label} «{raw[:20]}» không hợp lệ: hãy ghi một số (ví dụ 2023)")
+    return int(raw)
+
+
+def _round_or_404(year: int) -> None:
+    if year not in actions.round_years():
+        raise Http404(f"Không có kỳ báo cáo năm {year}")
 
 
 def _scope(request: HttpRequest) -> Scope:
@@ -126,7 +142,7 @@ def _grid_url(form: int, orgunit: str, year: int) -> str:
 def status_board(request: HttpRequest) -> HttpResponse:
     require_city(request.user)
     plan = _plan()
-    year = int(request.GET.get("nam") or plan.reference_year)
+    year = _query_int(request, "nam", plan.reference_year, "Năm")
     period = Round.objects.filter(year=year).first()
     today = date.today()
     subs = _submissions(request, year)
@@ -191,19 +207,22 @@ class GridRow:
         return self.indicator.is_group
 
 
-def grid_columns(year: int, measure: str | None) -> list[tuple[int, str, str]]:
-    """(year, measure, heading) of a grid: the round's plan, first half,
-    estimate and next year's plan, or only the columns of one measure."""
+def grid_columns(
+    year: int, measure: str | None, with_actual: bool = False
+) -> list[tuple[int, str, str]]:
+    """(year, measure, heading) of a grid of round ``year``: the actual of the year
+    before (when the store holds that round: the cycle goes on), the round's plan,
+    first half, estimate and next year's plan; or only the columns of one measure."""
     cols = [
+        (year - 1, "actual", f"TH cả năm {year - 1}"),
         (year, "plan", f"KH {year}"),
         (year, "h1", f"TH 6 tháng {year}"),
         (year, "estimate", f"Ước TH {year}"),
-        (year, "actual", f"TH cả năm {year}"),
         (year + 1, "plan", f"KH {year + 1}"),
     ]
     if measure:
         return [c for c in cols if c[1] == measure]
-    return [c for c in cols if c[1] != "actual"]
+    return [c for c in cols if with_actual or c[1] != "actual"]
 
 
 @login_required
@@ -213,6 +232,7 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
     org = get_or_404(OrgUnit, code=orgunit)
     form_obj = get_or_404(Form, number=form)
     require(request.user, "view", org, form)
+    _round_or_404(year)
     measure = request.GET.get("so-do") or None
     if measure is not None and measure not in ENTERABLE_MEASURES:
         raise Http404("Số đo không hợp lệ")
@@ -221,8 +241,8 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
     if sub is None and expected(org, form_obj, top):
         sub = Submission(orgunit=org, form=form_obj, year=year)
     may_edit = can(request.user, "edit", org, form)
-    locks = actions.locks_for((org.code, form, y, m) for y, m, _ in grid_columns(year, measure))
-    cols = grid_columns(year, measure)
+    cols = grid_columns(year, measure, with_actual=True)
+    locks = actions.locks_for((org.code, form, y, m) for y, m, _ in cols)
     indicators = list(Indicator.objects.filter(form=form_obj).order_by("position"))
     by_code = {i.code: i for i in indicators}
     values = {
@@ -319,7 +339,7 @@ def workflow(request: HttpRequest, orgunit: str, form: int, year: int, action: s
             action,
             request.POST.get("comment", ""),
         )
-    except actions.WorkflowError as exc:
+    except (actions.WorkflowError, actions.InvalidInput) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
@@ -342,9 +362,9 @@ def unit_audit(request: HttpRequest, orgunit: str) -> HttpResponse:
         .filter(orgunit=org)
         .select_related("indicator")
     )
-    form = request.GET.get("bieu")
-    if form and form.isdigit():
-        changes = changes.filter(indicator__form_id=int(form))
+    form = _query_int(request, "bieu", 0, "Biểu số")
+    if form:
+        changes = changes.filter(indicator__form_id=form)
     return render(
         request,
         "plan/audit.html",
@@ -419,8 +439,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         c_plan, c_h1 = cells[(ind.code, top, y, "plan")], cells[(ind.code, top, y, "h1")]
         c_est, c_next = cells[(ind.code, top, y, "estimate")], cells[(ind.code, top, y + 1, "plan")]
         plan_v, h1, est = c_plan.value, c_h1.value, c_est.value
-        r_h1 = ratio(h1, plan_v, ind.direction, ind.comparable)
-        r_est = ratio(est, plan_v, ind.direction, ind.comparable)
+        # the figures as the form prints them; the colours from the direction (issue 14)
+        conv = ds.catalog.convention(ind.code)
+        r_h1 = ratio(h1, plan_v, ind.direction, ind.comparable, conv)
+        r_est = ratio(est, plan_v, ind.direction, ind.comparable, conv)
+        p_h1 = performance(h1, plan_v, ind.direction, ind.comparable)
+        p_est = performance(est, plan_v, ind.direction, ind.comparable)
         # half a year of a flow is on track at half the plan; a level or a rate at all of it
         h1_target = 50.0 if ind.nature.value == "flow" else 100.0
         neutral = ind.direction is Direction.NEUTRAL
@@ -437,8 +461,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "next": _shown(c_next.value, c_next.printed, ind.decimals),
                 "r_h1": format_number(r_h1, 0) if r_h1 is not None else "",
                 "r_est": format_number(r_est, 0) if r_est is not None else "",
-                "tone_h1": "none" if neutral else _tone(_round(r_h1), h1_target),
-                "tone_est": "none" if neutral else _tone(_round(r_est), 100.0),
+                "tone_h1": "none" if neutral else _tone(_round(p_h1), h1_target),
+                "tone_est": "none" if neutral else _tone(_round(p_est), 100.0),
                 "bar_h1": min(max(r_h1 or 0.0, 0.0), 150.0),
                 "bar_est": min(max(r_est or 0.0, 0.0), 150.0),
             }
@@ -568,7 +592,9 @@ IMPORT_SESSION = "ktxh_nhap_excel"  # {"token", "fingerprint"} of the upload awa
 def template(request: HttpRequest, orgunit: str) -> HttpResponse:
     """The input workbook of a unit (``?bieu=N``, repeated, to choose forms)."""
     org = get_or_404(OrgUnit, code=orgunit)
-    forms = [int(f) for f in request.GET.getlist("bieu") if f.isdigit()]
+    forms = [int(f) for f in request.GET.getlist("bieu") if f.isascii() and f.isdigit()]
+    if any(n not in lookup(request.user).breakdown for n in forms):
+        raise Http404("Không có biểu số này")
     try:
         made = imports.template_for(acting_user(request), org, forms)
     except TemplateError as exc:
@@ -601,6 +627,7 @@ def _import_page(
             "units": _template_units(request, scope),
             "year": _plan().reference_year,
             "max_file": mib_text(imports.LIMITS.max_file_bytes),
+            "max_request": mib_text(imports.LIMITS.max_request_bytes),
             "error": error,
         },
         status=status,
@@ -652,9 +679,13 @@ def import_excel(request: HttpRequest) -> HttpResponse:
         )
     taken: set[str] = set()
     received = []
+    total = 0  # bytes read: the files of one request share a budget (imports.preview)
     for f in files:
         size = int(f.size or 0)
-        data = f.read() if size <= imports.LIMITS.max_file_bytes else None
+        limits = imports.LIMITS
+        readable = size <= limits.max_file_bytes and total + size <= limits.max_request_bytes
+        data = f.read() if readable else None
+        total += len(data) if data is not None else 0
         received.append(imports.Upload(imports.upload_name(f.name or "", taken), size, data))
     shown = imports.preview(acting_user(request), received)
     _forget_upload(request)
@@ -720,16 +751,3 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 def ping(request: HttpRequest) -> HttpResponse:
     """A trivial view: the benchmark's yardstick for the server itself."""
     return HttpResponse("ok", content_type="text/plain")
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """Django's CSRF refusal, in Vietnamese (settings.CSRF_FAILURE_VIEW)."""
-    return render(
-        request,
-        "403.html",
-        {
-            "exception": "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; "
-            "hãy tải lại trang rồi thử lại."
-        },
-        status=403,
-    )

@@ -1,8 +1,14 @@
 // Dashboard charts (ECharts, served by the application: they work offline).
 (function () {
   "use strict";
+  // progress bars: their widths come as data attributes (no inline styles under the CSP)
+  document.querySelectorAll(".progress span[data-width]").forEach((bar) => {
+    bar.style.width = `${Number(bar.dataset.width) || 0}px`;
+  });
   const data = JSON.parse(document.getElementById("chart-data").textContent);
   const fmt = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 2 });
+  // SVG, and tooltips drawn in it ("richText"): ECharts' HTML tooltips are built with
+  // inline styles, which the Content-Security-Policy refuses
   const opts = { locale: "VI", renderer: "svg" };
 
   function fill(select, items) {
@@ -21,7 +27,7 @@
     const draw = () => {
       const w = data.wards[Number(wardSel.value)];
       chart.setOption({
-        tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "-" : fmt.format(v)) },
+        tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: (v) => (v == null ? "-" : fmt.format(v)) },
         grid: { left: 70, right: 20, top: 20, bottom: 60 },
         xAxis: { type: "category", data: data.units, axisLabel: { rotate: 30 } },
         yAxis: { type: "value", axisLabel: { formatter: (v) => fmt.format(v) } },
@@ -47,7 +53,7 @@
         .map(([m, vs]) => ({ name: data.measures[m], type: "line", data: vs, connectNulls: true,
                              label: { show: true, formatter: (p) => fmt.format(p.value) } }));
       chart.setOption({
-        tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "-" : fmt.format(v)) },
+        tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: (v) => (v == null ? "-" : fmt.format(v)) },
         legend: { top: 0 },
         grid: { left: 70, right: 20, top: 40, bottom: 30 },
         xAxis: { type: "category", data: data.years.map(String) },

@@ -3,7 +3,9 @@
 // (F2 or a double click edits the current text); Escape cancels; Delete clears;
 // pasting a block copied from Excel or LibreOffice fills the cells from the
 // selected one. Every change is saved at once (one request per edit or paste,
-// all or nothing), then the check findings of the form are fetched again.
+// all or nothing), then the check findings of the form are fetched again. A paste
+// reports every cell it could not fill (read-only, past the last row or column):
+// the cells stay marked and the report stays under the status until the next change.
 (function () {
   "use strict";
   const table = document.getElementById("grid");
@@ -25,6 +27,9 @@
   let findingsByRow = new Map();
 
   const SEV = { "lỗi": "err", "cảnh báo": "warn", "lưu ý": "note" };
+  const num = new Intl.NumberFormat("vi-VN"); // 3.640, as people read counts
+  const headings = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+  let notice = null; // what the last paste could not fill: {text, cells}, until the next change
   const MEASURE = { plan: "Kế hoạch", h1: "TH 6 tháng", estimate: "Ước TH cả năm", actual: "TH cả năm" };
 
   function csrf() {
@@ -35,6 +40,24 @@
   function say(text, kind) {
     statusBox.textContent = text;
     statusBox.className = "grid-status " + (kind || "");
+    if (notice) {
+      const extra = document.createElement("div");
+      extra.id = "paste-skipped";
+      extra.className = "warn";
+      extra.textContent = notice.text;
+      statusBox.appendChild(extra);
+    }
+  }
+
+  function clearNotice() {
+    if (!notice) return;
+    notice.cells.forEach((td) => { td.classList.remove("skipped"); td.removeAttribute("title"); });
+    notice = null;
+  }
+
+  function columnOf(td) {
+    const cells = Array.from(td.closest("tr").children);
+    return headings[cells.indexOf(td)] || "";
   }
 
   function parts(td) {
@@ -72,6 +95,7 @@
       say("Ô này không sửa được (dòng tiêu đề, biểu đã khóa, hoặc ngoài phạm vi của tài khoản).", "warn");
       return;
     }
+    clearNotice();
     const before = td.textContent;
     const input = document.createElement("input");
     input.type = "text";
@@ -140,6 +164,7 @@
       e.preventDefault();
       const td = current();
       if (td.classList.contains("edit") && td.textContent.trim() !== "") {
+        clearNotice();
         const before = td.textContent; td.textContent = ""; save([{ td, text: "", before }]);
       }
     } else if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {
@@ -162,25 +187,40 @@
     if (editor && !/[\t\n]/.test(text.replace(/\n$/, ""))) return; // a plain paste into the input
     e.preventDefault();
     if (editor) stopEdit(false);
+    clearNotice();
     const block = parseBlock(text);
     const edits = [];
-    const skipped = [];
+    const readOnly = []; // cells of the table that cannot be changed
+    let pastRows = 0; // pasted values below the last row
+    let pastColumns = 0; // pasted values right of the last column
     block.forEach((line, i) => {
       const r = cur[0] + i;
-      if (r >= matrix.length) return;
+      if (r >= matrix.length) { pastRows += line.length; return; }
       line.forEach((cellText, j) => {
         const c = cur[1] + j;
-        if (c >= matrix[r].length) return;
+        if (c >= matrix[r].length) { pastColumns += 1; return; }
         const td = matrix[r][c];
-        if (!td.classList.contains("edit")) { skipped.push(td); return; }
+        if (!td.classList.contains("edit")) { readOnly.push(td); return; }
         if (td.textContent.trim() === cellText) return;
         edits.push({ td, text: cellText, before: td.textContent });
       });
     });
+    const skipped = readOnly.length + pastRows + pastColumns;
+    if (skipped) {
+      const reasons = [];
+      if (readOnly.length) {
+        const named = readOnly.slice(0, 8).map((td) => `«${rowName(td)}», cột ${columnOf(td)}`);
+        const more = readOnly.length > 8 ? `; và ${num.format(readOnly.length - 8)} ô khác` : "";
+        reasons.push(`${num.format(readOnly.length)} ô không sửa được (chỉ có số liệu cấp thành phố, biểu đã khóa, hoặc ngoài phạm vi của tài khoản): ${named.join("; ")}${more}`);
+      }
+      if (pastRows) reasons.push(`${num.format(pastRows)} ô nằm dưới dòng cuối của biểu`);
+      if (pastColumns) reasons.push(`${num.format(pastColumns)} ô nằm bên phải cột cuối của biểu`);
+      readOnly.forEach((td) => { td.classList.add("skipped"); td.title = "Không dán được vào ô này"; });
+      notice = { text: `Bỏ qua ${num.format(skipped)} ô của vùng dán, chưa ghi: ${reasons.join("; ")}.`, cells: readOnly };
+    }
     edits.forEach((x) => { x.td.textContent = x.text; });
     if (edits.length) save(edits);
-    else say("Không có ô nào thay đổi.", "");
-    if (skipped.length) say(`Bỏ qua ${skipped.length} ô không sửa được.`, "warn");
+    else say("Không có ô nào thay đổi.", skipped ? "warn" : "");
   });
 
   // --- saving ----------------------------------------------------------------------------
@@ -192,7 +232,7 @@
 
   async function send(edits) {
     const writes = edits.map((x) => ({ ...parts(x.td), version: Number(x.td.dataset.version), text: x.text }));
-    say(edits.length > 1 ? `Đang lưu ${edits.length} ô…` : "Đang lưu…", "");
+    say(edits.length > 1 ? `Đang lưu ${num.format(edits.length)} ô…` : "Đang lưu…", "");
     let resp, body;
     try {
       resp = await fetch(cfg.save, {
@@ -217,7 +257,7 @@
         td.classList.add("saved");
         setTimeout(() => td.classList.remove("saved"), 1200);
       });
-      say(edits.length > 1 ? `Đã lưu ${edits.length} ô.` : "Đã lưu.", "ok");
+      say(edits.length > 1 ? `Đã lưu ${num.format(edits.length)} ô.` : "Đã lưu.", "ok");
       if (cur) showPanel(current());
       refreshFindings();
       return;
@@ -239,13 +279,17 @@
       }
       td.title = p.message;
     });
-    const first = problems.length ? problems[0].message : body.error;
+    const first = problems.length ? problems[0].message : body.detail;
     const lead = resp.status === 409 ? "Xung đột: " : "Chưa lưu: ";
-    say(lead + first + (problems.length > 1 ? ` (và ${problems.length - 1} ô khác)` : ""), "err");
+    say(lead + first + (problems.length > 1 ? ` (và ${num.format(problems.length - 1)} ô khác)` : ""), "err");
     if (resp.status === 409) refreshFindings(); // someone else's values are now shown
   }
 
   // --- findings --------------------------------------------------------------------------
+
+  function marked(td) { // a cell whose title says why it was refused or skipped
+    return ["conflict", "invalid", "skipped"].some((c) => td.classList.contains(c));
+  }
 
   async function refreshFindings() {
     let data;
@@ -272,10 +316,8 @@
       if (fs) {
         const worst = ["lỗi", "cảnh báo", "lưu ý"].find((s) => fs.some((f) => f.severity === s));
         td.classList.add("f-" + SEV[worst]);
-        if (!td.classList.contains("conflict") && !td.classList.contains("invalid")) {
-          td.title = fs.map((f) => `[${f.severity}] ${f.message}`).join("\n");
-        }
-      } else if (!td.classList.contains("conflict") && !td.classList.contains("invalid")) {
+        if (!marked(td)) td.title = fs.map((f) => `[${f.severity}] ${f.message}`).join("\n");
+      } else if (!marked(td)) {
         td.removeAttribute("title");
       }
     });
