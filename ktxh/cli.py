@@ -234,50 +234,77 @@ def show_cmd(
         typer.Option("--orgunit", "-u", help="Đơn vị (tên hoặc mã), mặc định là cấp cao nhất."),
     ] = None,
     units: Annotated[
-        bool, typer.Option("--units", help="Thêm cột kế hoạch năm sau của từng đơn vị cấp dưới.")
+        bool,
+        typer.Option(
+            "--units", help="Thêm cột của từng đơn vị cấp dưới ở các cột biểu chia theo đơn vị."
+        ),
+    ] = False,
+    previous: Annotated[
+        bool,
+        typer.Option(
+            "--previous",
+            help="Thêm so sánh với năm trước: 6 tháng cùng kỳ, thực hiện (hoặc ước) cả năm "
+            "trước và tỷ lệ tăng giảm.",
+        ),
     ] = False,
     year: RoundOpt = None,
     dataset: DatasetOpt = None,
 ) -> None:
-    """In một biểu: số liệu kiểu Việt Nam, tỷ lệ so sánh tính lại bên cạnh tỷ lệ in trên biểu."""
+    """In một biểu theo các cột biểu khai báo: số liệu kiểu Việt Nam, tỷ lệ so sánh tính lại
+    bên cạnh tỷ lệ in trên biểu."""
+    from dataclasses import replace
+
     from rich.table import Table
     from rich.text import Text
 
     from ktxh.domain.catalog import RowKind
-    from ktxh.domain.compare import RATIOS
     from ktxh.domain.consolidate import consolidate
-    from ktxh.domain.tables import CellIndex, form_rows
+    from ktxh.domain.layout import MEASURE_SHORT, parse, short_header
+    from ktxh.domain.orgunits import period_day
+    from ktxh.domain.tables import CellIndex, form_rows, shown_columns
 
     ds = _load(dataset, year)
     if form not in ds.catalog.forms:
         known = ", ".join(str(n) for n in sorted(ds.catalog.forms))
-        err.print(f"[red]Lỗi:[/red] không có biểu số {form}; các biểu: {known}")
-        raise typer.Exit(2)
+        raise fail(f"không có biểu số {form}; các biểu: {known}")
     try:
         org = ds.tree.find(orgunit) if orgunit else ds.tree[ds.top_orgunit]
     except KeyError as exc:
-        err.print(f"[red]Lỗi:[/red] {exc.args[0]}")
-        raise typer.Exit(2) from None
+        raise fail(exc.args[0]) from None
     y = ds.reference_year
-    kids = ds.breakdown_units(org.code) if units else []
+    f = ds.catalog.forms[form]
+    if previous:
+        extra = "h1@Y-1 h1@Y/h1@Y-1 full@Y-1 estimate@Y/full@Y-1"
+        have = {c.text for c in f.layout}
+        wanted = [w for w in extra.split() if parse(w).columns[0].text not in have]
+        f = replace(f, columns=(*f.layout.text.split(), *wanted))
+        ds.catalog = replace(ds.catalog, forms={**ds.catalog.forms, form: f})
+
+    def units_on(measure: str, year: int) -> list[tuple[str, str]]:
+        return [(u.code, u.name) for u in ds.tree.children(org.code, on=period_day(year, measure))]
+
     cells = CellIndex(ds.values.frame).fill_totals(
         consolidate(ds.values.frame, ds.catalog, ds.tree)
     )
-    rows = form_rows(ds.catalog, cells, form, org.code, y, [k.code for k in kids])
+    rows = form_rows(ds.catalog, cells, form, org.code, y, units_on if units else None)
+    columns = shown_columns(f, y, units_on if units else None)
+    multi = sum(1 for c in f.layout if c.units) > 1
 
-    f = ds.catalog.forms[form]
     table = Table(title=f"{f.label}: {f.title}\n{org.full_name}", header_style="bold")
     table.add_column("STT")
     table.add_column("Chỉ tiêu", min_width=28, max_width=60)
     table.add_column("ĐVT", max_width=12)
-    for head in (f"KH\n{y}", f"TH 6T\n{y}", f"Ước TH\n{y}", f"KH\n{y + 1}"):
-        table.add_column(head, justify="right", no_wrap=True)
-    for k in kids:
-        table.add_column(k.name, justify="right", no_wrap=True)
-    for spec in RATIOS:
-        if spec.printed_measure is not None:
-            table.add_column(f"{spec.label}\n% in", justify="right", no_wrap=True)
-            table.add_column(f"{spec.label}\n% tính", justify="right", no_wrap=True)
+    for c in columns:
+        if c.kind == "value":
+            label = f"{MEASURE_SHORT[c.measure]}\n{c.year}"
+            if c.orgunit is not None:
+                label = f"{c.unit_name}\n{label.replace(chr(10), ' ')}" if multi else c.unit_name
+            table.add_column(label, justify="right", no_wrap=True)
+        elif c.kind == "ratio" and c.spec is not None:
+            head = short_header(c.column, y)
+            if c.spec.printed_measure is not None:
+                table.add_column(f"{head}\n% in", justify="right", max_width=12)
+            table.add_column(f"{head}\n% tính", justify="right", max_width=12)
 
     differences = 0
     for row in rows:
@@ -286,9 +313,15 @@ def show_cmd(
         if ind.kind is RowKind.GROUP:
             table.add_row(ind.stt, Text(name, style="bold"))
             continue
-        texts: list[str | Text] = [_cell_text(c, ind.decimals) for c in row.main + row.children]
-        ratio_cells: list[str | Text] = []
-        for comp in row.comparisons:
+        values, comparisons = iter(row.values), iter(row.comparisons)
+        texts: list[str | Text] = []
+        for c in columns:
+            if c.kind == "value":
+                texts.append(_cell_text(next(values), ind.decimals))
+                continue
+            if c.kind != "ratio":
+                continue
+            comp = next(comparisons)
             shown: str | Text = (
                 ""
                 if comp.computed is None
@@ -299,12 +332,15 @@ def show_cmd(
                 shown = Text(
                     "không tính" if comp.computed is None else f"≠ {shown}", style="bold red"
                 )
-            ratio_cells.extend([comp.printed.printed, shown])
-        table.add_row(ind.stt, name, ind.unit_printed or ind.unit, *texts, *ratio_cells)
+            if comp.spec.printed_measure is not None:
+                texts.append(comp.printed.printed)
+            texts.append(shown)
+        table.add_row(ind.stt, name, ind.unit_printed or ind.unit, *texts)
     console.print(table)
     console.print(
-        "Tỷ lệ «tính» được làm tròn theo số chữ số thập phân của tỷ lệ in; chỉ tiêu càng thấp "
-        "càng tốt được so sánh ngược (cũ/mới). Σ: tổng cộng biểu không in, tính từ các đơn vị. "
+        "Tỷ lệ «tính» được làm tròn theo số chữ số thập phân của tỷ lệ in và tính như tiêu đề "
+        "cột (mới/cũ), trừ khi biểu khai báo quy ước khác. Σ: tổng cộng biểu không in, tính từ "
+        "các đơn vị. "
         f"Số ô tỷ lệ khác bản in: {format_number(differences)}."
     )
 
@@ -1168,8 +1204,18 @@ def read_cmd(
         ),
     ] = None,
     dataset: DatasetOpt = None,
+    into_store: Annotated[
+        bool,
+        typer.Option(
+            "--into-store",
+            help="Đưa kết quả đọc vào một bản nháp trong kho, chờ xem lại và xác nhận "
+            "(ktxh draft ...).",
+        ),
+    ] = False,
+    user: UserOpt = None,
 ) -> None:
-    """Đọc các biểu số liệu của báo cáo cũ theo danh mục của kế hoạch; không ghi gì vào kho.
+    """Đọc các biểu số liệu của báo cáo cũ theo danh mục của kế hoạch; không ghi gì vào kho
+    (với --into-store: vào một bản nháp, chưa thành số liệu của kế hoạch).
 
     In các bảng đã nhận ra, số giá trị đọc được và danh sách cần người xem lại (khớp dòng
     chưa chắc, ô bị lệch, ô không đọc được); mã thoát 2 khi có tệp không đọc được.
@@ -1181,13 +1227,18 @@ def read_cmd(
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise fail("không có tệp: " + ", ".join(missing))
+    if into_store and dataset is not None:
+        raise fail("--into-store đưa kết quả vào kho: không dùng cùng --dataset")
     ds = _load(dataset)
+    actor = _user(user) if into_store else None
     reading = read_reports(files, ds, year=year, ocr=ocr)
     if fmt == "json":
         doc = reading_document(reading, ds)
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     else:
         sys.stdout.write(reading_text(reading, ds))
+    if actor is not None:
+        _into_draft(actor, reading, files)
     if review is not None:
         from ktxh.io.review_xlsx import write_review
 
@@ -1327,3 +1378,741 @@ def round_report_cmd(
     except (RoundError, PermissionDenied) as exc:
         raise fail(str(exc)) from None
     err.print(f"Đã ghi số báo cáo của kỳ năm {year}.", markup=False, highlight=False)
+
+
+# --- a new locality: start a plan, its catalog workbook, past reports in drafts (issue 16) --
+
+
+def _print_lines(lines: list[str], prefix: str = "  - ") -> None:
+    for line in lines:
+        sys.stdout.write(f"{prefix}{line}\n")
+
+
+@app.command("start")
+def start_cmd(
+    orgunits: Annotated[
+        Path,
+        typer.Option(
+            "--orgunits",
+            help="Danh sách đơn vị: tệp CSV hoặc Excel (mã, tên, cấp, đơn vị cấp trên, "
+            "hiệu lực từ).",
+        ),
+    ],
+    title: Annotated[str, typer.Option("--title", help="Tên kế hoạch (Tỉnh Sơn La 2026).")],
+    year: Annotated[int, typer.Option("--year", "-y", help="Năm của kỳ báo cáo đầu tiên (năm Y).")],
+    catalog: Annotated[
+        str,
+        typer.Option(
+            "--catalog",
+            help="Danh mục: laichau (danh mục Lai Châu, không có số liệu), empty (trống, chỉ "
+            "có đơn vị tính) hoặc một sổ tính danh mục .xlsx.",
+        ),
+    ] = "laichau",
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Mã kế hoạch (chữ thường không dấu); mặc định: từ tên."),
+    ] = None,
+    top: Annotated[
+        str | None,
+        typer.Option("--top", help="Mã đơn vị cấp cao nhất (mặc định: đơn vị không có cấp trên)."),
+    ] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="Hạn nộp biểu của kỳ đầu (YYYY-MM-DD).")
+    ] = None,
+    planner: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--planner",
+            help="Tài khoản chuyên viên kế hoạch của đơn vị cấp cao nhất (lặp lại được).",
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Thay kế hoạch đang có trong kho (số liệu và nhật ký cũ bị xóa)."
+        ),
+    ] = False,
+    user: UserOpt = None,
+) -> None:
+    """Tạo kế hoạch của một địa phương mới: cây đơn vị, danh mục, phòng ban, kỳ báo cáo đầu.
+
+    Mọi lỗi của các tệp được báo với tệp, trang, dòng, cột; khi còn lỗi, không ghi gì.
+    Kho đã có kế hoạch thì phải có --replace.
+    """
+    import getpass
+
+    from ktxh.io.catalog_xlsx import CatalogError, read_catalog, read_orgunit_list
+
+    _open_store()
+    from ktxh.store.packages import StoreError
+    from ktxh.store.plans import STARTERS, PlanError, StartSpec, slug, start_plan
+
+    try:
+        units = read_orgunit_list(orgunits)
+        chosen = catalog if catalog in STARTERS else read_catalog(Path(catalog))
+    except CatalogError as exc:
+        raise fail(str(exc)) from None
+    source = f"đơn vị: {orgunits.name}; danh mục: " + (
+        f"mẫu «{catalog}»" if catalog in STARTERS else Path(catalog).name
+    )
+    spec = StartSpec(
+        name=name or slug(title),
+        title=title,
+        year=year,
+        orgunits=units,
+        catalog=chosen,
+        top=top or "",
+        due=_day(due),
+        planners=list(planner or []),
+        source=source,
+    )
+    try:
+        started = start_plan(user or getpass.getuser(), spec, replace=replace)
+    except PlanError as exc:
+        raise fail(str(exc)) from None
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    c = started.loaded.counts
+    what = (
+        f"Đã thay kế hoạch «{started.loaded.replaced}» bằng"
+        if started.loaded.replaced
+        else "Đã tạo"
+    )
+    err.print(
+        f"{what} kế hoạch «{spec.name}» ({title}): {format_number(c['orgunits'])} đơn vị "
+        f"(cấp cao nhất {started.top}), {format_number(c['forms'])} biểu, "
+        f"{format_number(c['indicators'])} dòng chỉ tiêu, {format_number(c['departments'])} "
+        f"phòng ban; kỳ báo cáo năm {year}"
+        + (f", hạn nộp {spec.due:%d/%m/%Y}" if spec.due else "")
+        + ".",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if started.planners:
+        err.print(
+            "Chuyên viên kế hoạch: " + ", ".join(started.planners) + " (đặt mật khẩu bằng "
+            "«ktxh user add TÊN --role planner --password»).",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if started.warnings:
+        sys.stdout.write(f"Lưu ý ({format_number(len(started.warnings))}):\n")
+        _print_lines(started.warnings[:10])
+        if len(started.warnings) > 10:
+            sys.stdout.write(
+                f"  ... và {format_number(len(started.warnings) - 10)} lưu ý khác (xem tất cả: "
+                "«ktxh catalog export danh-muc.xlsx» rồi «ktxh catalog check danh-muc.xlsx»)\n"
+            )
+
+
+catalog_app = typer.Typer(
+    help="Danh mục chỉ tiêu trong sổ tính Excel: xuất ra, kiểm tra, nhập vào kho.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("export")
+def catalog_export_cmd(
+    output: Annotated[Path, typer.Argument(help="Tệp .xlsx sẽ ghi.", metavar="TỆP")],
+    starter: Annotated[
+        str | None,
+        typer.Option(
+            "--starter", help="Danh mục mẫu thay vì danh mục của kho: laichau hoặc empty."
+        ),
+    ] = None,
+    dataset: DatasetOpt = None,
+) -> None:
+    """Ghi toàn bộ danh mục (biểu, cột, chỉ tiêu, đơn vị tính, quy tắc, phòng ban) ra sổ
+    tính có danh sách chọn cho mọi trường đóng."""
+    from ktxh.io.catalog_xlsx import catalog_tables, write_catalog
+    from ktxh.io.datapackage import PackageError, read_package
+
+    if starter is not None:
+        _open_store()
+        from ktxh.store.plans import PlanError, starter_tables
+
+        try:
+            tables = starter_tables(starter)
+        except PlanError as exc:
+            raise fail(str(exc)) from None
+    elif dataset is not None:
+        try:
+            tables = catalog_tables(read_package(dataset).rows)
+        except (PackageError, OSError) as exc:
+            raise fail(f"không đọc được gói dữ liệu {dataset}: {exc}") from None
+    else:
+        _open_store()
+        from ktxh.store.packages import StoreError
+        from ktxh.store.plans import catalog_tables_from_store
+
+        try:
+            tables = catalog_tables_from_store()
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    try:
+        write_catalog(tables, output)
+    except OSError as exc:
+        raise fail(f"không ghi được {output}: {exc.strerror or exc}") from None
+    err.print(
+        f"Đã ghi danh mục ({format_number(len(tables['forms']))} biểu, "
+        f"{format_number(len(tables['indicators']))} dòng chỉ tiêu, "
+        f"{format_number(len(tables['units']))} đơn vị tính) vào {output}.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@catalog_app.command("check")
+def catalog_check_cmd(
+    workbook: Annotated[Path, typer.Argument(help="Sổ tính danh mục .xlsx.", metavar="TỆP")],
+) -> None:
+    """Kiểm tra một sổ tính danh mục, không ghi gì: mọi lỗi (trang, dòng, cột) và lưu ý."""
+    from ktxh.io.catalog_xlsx import CatalogError, read_catalog
+
+    try:
+        read = read_catalog(workbook)
+    except CatalogError as exc:
+        raise fail(str(exc)) from None
+    sys.stdout.write(
+        f"Danh mục dùng được: {format_number(len(read.tables['forms']))} biểu, "
+        f"{format_number(len(read.tables['indicators']))} dòng chỉ tiêu, "
+        f"{format_number(len(read.tables['rules']))} quy tắc, "
+        f"{format_number(len(read.tables['departments']))} phòng ban.\n"
+    )
+    if read.warnings:
+        sys.stdout.write(f"Lưu ý ({format_number(len(read.warnings))}):\n")
+        _print_lines(read.warnings)
+
+
+def _admin_or_user(name: str | None) -> Any:
+    """An administrator of that name, else the store's account with a role."""
+    import getpass
+
+    from django.contrib.auth import get_user_model
+
+    from ktxh.store.permissions import is_administrator
+
+    found = get_user_model().objects.filter(username=name or getpass.getuser()).first()
+    if found is not None and is_administrator(found):
+        return found
+    return _user(name)
+
+
+@catalog_app.command("import")
+def catalog_import_cmd(
+    workbook: Annotated[Path, typer.Argument(help="Sổ tính danh mục .xlsx.", metavar="TỆP")],
+    user: UserOpt = None,
+) -> None:
+    """Thay danh mục của kế hoạch trong kho bằng sổ tính: giữ nguyên số liệu, nhật ký, tình
+    hình nộp biểu; từ chối nếu một giá trị đã có mất chỉ tiêu của nó."""
+    from django.core.exceptions import PermissionDenied
+
+    from ktxh.io.catalog_xlsx import CatalogError, read_catalog
+
+    _open_store()
+    from ktxh.store.packages import StoreError
+    from ktxh.store.plans import PlanError, replace_catalog
+
+    actor = _admin_or_user(user)
+    try:
+        read = read_catalog(workbook)
+        done = replace_catalog(actor, read)
+    except (CatalogError, PlanError, StoreError, PermissionDenied) as exc:
+        raise fail(str(exc)) from None
+    c = done.counts
+    err.print(
+        f"Đã thay danh mục của kế hoạch: {format_number(c['forms'])} biểu, "
+        f"{format_number(c['indicators'])} dòng chỉ tiêu, {format_number(c['rules'])} quy "
+        f"tắc, {format_number(c['departments'])} phòng ban; số liệu giữ nguyên "
+        f"({format_number(done.loaded.counts['values'])} giá trị).",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if done.warnings:
+        sys.stdout.write(f"Lưu ý ({format_number(len(done.warnings))}):\n")
+        _print_lines(done.warnings)
+
+
+@user_app.command("admin")
+def user_admin_cmd(
+    name: Annotated[str, typer.Argument(help="Tên đăng nhập.", metavar="TÊN")],
+    password: Annotated[
+        bool,
+        typer.Option("--password", help="Hỏi mật khẩu để đăng nhập trên web (không hiện ra)."),
+    ] = False,
+) -> None:
+    """Tạo hoặc sửa một tài khoản quản trị hệ thống (tạo kế hoạch mới trên web)."""
+    import getpass
+
+    _open_store()
+    from ktxh.store.accounts import AccountError
+    from ktxh.store.plans import save_administrator
+
+    secret = None
+    if password:
+        secret = getpass.getpass("Mật khẩu: ")
+        if secret != getpass.getpass("Nhập lại mật khẩu: "):
+            raise fail("hai lần nhập mật khẩu không giống nhau")
+    try:
+        save_administrator(name, secret)
+    except AccountError as exc:
+        raise fail(str(exc)) from None
+    err.print(f"Đã lưu tài khoản quản trị «{name}».", markup=False, highlight=False)
+
+
+def _into_draft(actor: Any, reading: Any, files: list[Path]) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from ktxh.store.drafts import DraftError, create_draft
+
+    try:
+        draft = create_draft(actor, reading, [f.name for f in files])
+    except (DraftError, PermissionDenied) as exc:
+        raise fail(f"chưa đưa vào kho: {exc}") from None
+    n_items = draft.items.count()
+    err.print(
+        f"Đã đưa {format_number(draft.values.count())} giá trị vào bản nháp số {draft.pk} "
+        f"(kỳ năm {draft.year}), chưa thành số liệu của kế hoạch. Còn "
+        f"{format_number(n_items)} mục cần xem lại: trên web (trang «Báo cáo cũ») hoặc "
+        f"«ktxh draft review {draft.pk} -o xem-lai.xlsx», rồi «ktxh draft confirm {draft.pk}».",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+draft_app = typer.Typer(
+    help="Bản nháp số liệu đọc từ báo cáo cũ: xem lại, quyết định, xác nhận hoặc bỏ.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(draft_app, name="draft")
+
+
+def _draft(number: int) -> Any:
+    from ktxh.store.models import Draft
+
+    found = Draft.objects.filter(pk=number).first()
+    if found is None:
+        raise fail(f"không có bản nháp số {number} (xem «ktxh draft list»)")
+    return found
+
+
+@draft_app.command("list")
+def draft_list_cmd() -> None:
+    """Các bản nháp: năm, trạng thái, số giá trị, số mục đã quyết định."""
+    from rich.table import Table
+
+    _open_store()
+    from ktxh.store.models import Draft
+
+    table = Table(title="Bản nháp đọc từ báo cáo cũ")
+    for col in ("Số", "Năm", "Trạng thái", "Tệp", "Giá trị", "Đã quyết định", "Người tạo"):
+        table.add_column(col)
+    for d in Draft.objects.all():
+        items = d.items.count()
+        decided = d.items.exclude(decision="").count()
+        table.add_row(
+            str(d.pk),
+            str(d.year),
+            d.get_status_display(),
+            ", ".join(d.files),
+            format_number(d.values.count()),
+            f"{format_number(decided)}/{format_number(items)}",
+            d.created_by,
+        )
+    console.print(table)
+
+
+@draft_app.command("review")
+def draft_review_cmd(
+    number: Annotated[int, typer.Argument(help="Số bản nháp.", metavar="SỐ")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Tệp .xlsx sẽ ghi.")],
+) -> None:
+    """Ghi bảng xem lại của một bản nháp (điền cột Quyết định, Giá trị đúng rồi gửi lại bằng
+    «ktxh draft apply»)."""
+    _open_store()
+    from ktxh.io.review_xlsx import write_review
+    from ktxh.store.drafts import draft_reading
+    from ktxh.store.frames import NoPlan, dataset_from_store
+
+    draft = _draft(number)
+    try:
+        ds = dataset_from_store()
+    except NoPlan as exc:
+        raise fail(str(exc)) from None
+    try:
+        write_review(draft_reading(draft), ds, output)
+    except OSError as exc:
+        raise fail(f"không ghi được {output}: {exc.strerror or exc}") from None
+    err.print(
+        f"Đã ghi bảng xem lại của bản nháp số {number} vào {output}.",
+        markup=False,
+        highlight=False,
+    )
+
+
+@draft_app.command("apply")
+def draft_apply_cmd(
+    number: Annotated[int, typer.Argument(help="Số bản nháp.", metavar="SỐ")],
+    workbook: Annotated[Path, typer.Argument(help="Bảng xem lại đã điền.", metavar="TỆP")],
+    user: UserOpt = None,
+) -> None:
+    """Nhận các quyết định của bảng xem lại đã điền: tất cả hoặc không."""
+    from django.core.exceptions import PermissionDenied
+
+    _open_store()
+    from ktxh.io.review_xlsx import read_review
+    from ktxh.store.drafts import DraftError, apply_review
+
+    actor = _user(user)
+    draft = _draft(number)
+    try:
+        rows, faults = read_review(workbook.read_bytes(), workbook.name)
+        taken = apply_review(actor, draft, rows, faults)
+    except OSError as exc:
+        raise fail(f"không đọc được {workbook}: {exc.strerror or exc}") from None
+    except (DraftError, PermissionDenied) as exc:
+        raise fail(f"không nhận bảng xem lại, chưa ghi quyết định nào: {exc}") from None
+    left = draft.items.filter(decision="").count()
+    err.print(
+        f"Đã ghi {format_number(taken)} quyết định vào bản nháp số {number}; còn "
+        f"{format_number(left)} mục chưa quyết định.",
+        markup=False,
+        highlight=False,
+    )
+
+
+@draft_app.command("confirm")
+def draft_confirm_cmd(
+    number: Annotated[int, typer.Argument(help="Số bản nháp.", metavar="SỐ")],
+    user: UserOpt = None,
+) -> None:
+    """Ghi số liệu của bản nháp (khi mọi mục đã có quyết định) vào kế hoạch, tất cả hoặc
+    không, với nguồn là tệp báo cáo cũ và nhật ký thay đổi."""
+    from django.core.exceptions import PermissionDenied
+
+    _open_store()
+    from ktxh.store.drafts import DraftError, confirm
+
+    actor = _user(user)
+    draft = _draft(number)
+    try:
+        done = confirm(actor, draft)
+    except (DraftError, PermissionDenied) as exc:
+        raise fail(f"chưa xác nhận: {exc}") from None
+    err.print(
+        f"Đã ghi {format_number(done.written)} giá trị của bản nháp số {number} vào kế hoạch "
+        f"(lần ghi {done.batch}).",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    for reason, n in done.skipped.items():
+        err.print(f"Không ghi {format_number(n)} giá trị: {reason}.", markup=False)
+
+
+@draft_app.command("discard")
+def draft_discard_cmd(
+    number: Annotated[int, typer.Argument(help="Số bản nháp.", metavar="SỐ")],
+    user: UserOpt = None,
+) -> None:
+    """Bỏ một bản nháp: không ghi gì của nó vào kế hoạch."""
+    from django.core.exceptions import PermissionDenied
+
+    _open_store()
+    from ktxh.store.drafts import DraftError, discard
+
+    actor = _user(user)
+    try:
+        discard(actor, _draft(number))
+    except (DraftError, PermissionDenied) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"Đã bỏ bản nháp số {number}.", markup=False, highlight=False)
+
+
+# --- targets: ranges, bounds, the documents that set them (issue 13, docs/targets.md) ------
+
+targets_app = typer.Typer(
+    help="Chỉ tiêu kế hoạch như nghị quyết viết (khoảng, cận trên, cận dưới, xấp xỉ), văn bản "
+    "đặt chỉ tiêu và đánh giá Vượt / Đạt / Không đạt (docs/targets.md).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(targets_app, name="targets")
+
+
+@targets_app.command("list")
+def targets_list_cmd(
+    form: Annotated[int, typer.Option("--form", "-b", help="Số biểu (mặc định: 1).")] = 1,
+    orgunit: Annotated[
+        str | None,
+        typer.Option("--orgunit", "-u", help="Đơn vị (tên hoặc mã), mặc định là cấp cao nhất."),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="Chỉ tiêu có hiệu lực vào ngày này (YYYY-MM-DD); mặc định: ngày của báo cáo kỳ.",
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Định dạng: text hoặc json.")] = "text",
+    year: RoundOpt = None,
+    dataset: DatasetOpt = None,
+) -> None:
+    """Mỗi chỉ tiêu của một biểu: kế hoạch như văn bản viết, văn bản đặt ra nó, kết quả 6 tháng,
+    ước thực hiện, thực hiện cả năm được đánh giá Vượt / Đạt / Không đạt; chỉ tiêu khác nhau
+    giữa các văn bản được đánh dấu; cuối cùng là số chỉ tiêu đạt và vượt theo từng phần."""
+    from rich.table import Table
+
+    from ktxh.domain.catalog import RowKind
+    from ktxh.domain.tables import CellIndex
+    from ktxh.domain.targets import rate_cell, rating_dict, report_day, sections, tally
+
+    if fmt not in ("text", "json"):
+        raise fail(f"định dạng «{fmt}» không hỗ trợ; chọn text hoặc json.")
+    ds = _load(dataset, year)
+    if form not in ds.catalog.forms:
+        known = ", ".join(str(n) for n in sorted(ds.catalog.forms))
+        raise fail(f"không có biểu số {form}; các biểu: {known}")
+    try:
+        org = ds.tree.find(orgunit) if orgunit else ds.tree[ds.top_orgunit]
+    except KeyError as exc:
+        raise fail(exc.args[0]) from None
+    day = _day(on) or report_day(ds.meta)
+    y = ds.reference_year
+    cells = CellIndex(ds.values.frame)
+    rows = [
+        rate_cell(ind, org.code, y, cells, ds.targets, day)
+        for ind in ds.catalog.in_form(form)
+        if ind.kind is RowKind.INDICATOR
+    ]
+    by_code = {r.indicator.code: r for r in rows}
+    tallies = [tally("", [r.main for r in rows])] + [
+        tally(name, [by_code[i.code].main for i in inds])
+        for name, inds in sections(ds.catalog, form)
+        if name
+    ]
+    if fmt == "json":
+        doc = {
+            "orgunit": org.code,
+            "form": form,
+            "year": y,
+            "on": day.isoformat() if day else None,
+            "rows": [rating_dict(r) for r in rows],
+            "tally": [{"label": t.label, "sentence": t.sentence()} for t in tallies],
+        }
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+        return
+    when = f", chỉ tiêu có hiệu lực ngày {day:%d/%m/%Y}" if day else ""
+    table = Table(title=f"Biểu số {form} · {org.full_name} · năm {y}{when}")
+    for col in ("Mã", "Chỉ tiêu", "ĐVT", f"KH {y}", "Theo", "TH 6 tháng", "Ước TH", "TH cả năm"):
+        table.add_column(col)
+    for r in rows:
+        target = r.target
+        source = r.resolved.source
+        cols = []
+        for measure, value, a in r.results:
+            shown = "" if value is None else format_number(value, r.indicator.decimals, parens=True)
+            mark = a.label if a.rating is not None or measure != "h1" else ""
+            cols.append(f"{shown} {mark}".strip() if value is not None else "")
+        flag = " ⚠" if r.resolved.conflicts else ""
+        table.add_row(
+            r.indicator.code,
+            r.indicator.name,
+            r.indicator.unit,
+            (target.shown() if target else "") + flag,
+            source.short if source else "",
+            *cols,
+        )
+    console.print(table)
+    for t in tallies:
+        label = f"{t.label.capitalize()}: " if t.label else "Toàn biểu: "
+        sys.stdout.write(f"{label}{t.sentence()}.\n")
+    for r in rows:
+        for c in r.resolved.conflicts:
+            sys.stdout.write(f"⚠ {r.indicator.code} {r.indicator.name}: {c.message()}.\n")
+
+
+@targets_app.command("documents")
+def targets_documents_cmd(dataset: DatasetOpt = None) -> None:
+    """Các văn bản đặt chỉ tiêu: loại, số, ngày, cơ quan ban hành, văn bản sửa đổi, số ô
+    chỉ tiêu mỗi văn bản đặt."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    ds = _load(dataset)
+    book = ds.targets
+    counts = Counter(r.document for r in book.records if r.document)
+    table = Table(title="Văn bản đặt chỉ tiêu")
+    for col in ("Mã", "Văn bản", "Sửa đổi", "Số chỉ tiêu"):
+        table.add_column(col)
+    for doc in sorted(book.documents.values(), key=lambda d: (d.day, d.code)):
+        table.add_row(doc.code, doc.label, doc.amends, format_number(counts[doc.code]))
+    console.print(table)
+    err.print(f"{format_number(len(book.documents))} văn bản.", markup=False, highlight=False)
+
+
+@targets_app.command("set")
+def targets_set_cmd(
+    indicator: Annotated[str, typer.Argument(help="Mã chỉ tiêu (B01.014).", metavar="CHỈ_TIÊU")],
+    orgunit: Annotated[str, typer.Argument(help="Đơn vị (mã hoặc tên).", metavar="ĐƠN_VỊ")],
+    year: Annotated[int, typer.Argument(help="Năm kế hoạch.", metavar="NĂM")],
+    text: Annotated[
+        str, typer.Argument(help="Chỉ tiêu như văn bản viết: 6,5-7%; trên 90.", metavar="CHỈ_TIÊU")
+    ],
+    document: Annotated[
+        str, typer.Option("--document", "-d", help="Mã văn bản đã ghi (ktxh targets record).")
+    ],
+    note: Annotated[str, typer.Option("--note", help="Ghi chú.")] = "",
+    user: UserOpt = None,
+) -> None:
+    """Ghi chỉ tiêu một văn bản đặt cho một ô kế hoạch; ô được ghi theo chỉ tiêu đang có
+    hiệu lực (chuyên viên kế hoạch thành phố)."""
+    _open_store()
+    from django.core.exceptions import PermissionDenied
+
+    from ktxh.store.actions import WriteRefused
+    from ktxh.store.frames import dataset_from_store
+    from ktxh.store.models import Source
+    from ktxh.store.targets import TargetRefused, set_target
+
+    actor = _user(user)
+    try:
+        org = dataset_from_store().tree.find(orgunit)
+    except KeyError as exc:
+        raise fail(exc.args[0]) from None
+    try:
+        done = set_target(
+            actor, (indicator, org.code, year, "plan"), text, document, note=note, source=Source.API
+        )
+    except (TargetRefused, PermissionDenied) as exc:
+        raise fail(str(exc)) from None
+    except WriteRefused as refused:
+        raise fail("; ".join(p.message for p in refused.problems)) from None
+    what = "Đã ghi" if done.changed else "Không đổi:"
+    tail = "; ô kế hoạch đã ghi theo chỉ tiêu đang có hiệu lực" if done.value_written else ""
+    err.print(
+        f"{what} chỉ tiêu «{done.target.text}» của văn bản {document} cho {indicator}, "
+        f"{org.full_name}, năm {year}{tail}.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@targets_app.command("record")
+def targets_record_cmd(
+    documents: Annotated[
+        Path | None,
+        typer.Option("--documents", help="Tệp CSV các văn bản (cột như documents.csv)."),
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option("--targets", help="Tệp CSV các chỉ tiêu của văn bản (cột như targets.csv)."),
+    ] = None,
+    user: UserOpt = None,
+) -> None:
+    """Ghi các văn bản và chỉ tiêu chúng đặt từ tệp CSV (cột như trong gói dữ liệu), tất cả
+    hoặc không gì cả; mỗi lỗi ghi rõ tệp, dòng."""
+    _open_store()
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from ktxh.io.datapackage import PackageError, read_resource
+    from ktxh.store.actions import WriteRefused
+    from ktxh.store.models import Source
+    from ktxh.store.targets import DocumentInput, TargetRefused, record_document, set_target
+
+    if documents is None and targets is None:
+        raise fail("cần --documents hoặc --targets (hoặc cả hai)")
+    actor = _user(user)
+    try:
+        doc_rows = read_resource(documents, "documents") if documents is not None else []
+        target_rows = read_resource(targets, "targets") if targets is not None else []
+    except PackageError as exc:
+        raise fail(str(exc)) from None
+    where = ""
+    try:
+        with transaction.atomic():
+            for n, r in enumerate(doc_rows, start=2):
+                where = f"{documents}, dòng {n}: "
+                record_document(
+                    actor,
+                    DocumentInput(
+                        r["code"],
+                        r["kind"],
+                        r["number"],
+                        r["date"],
+                        r["issuer"],
+                        r["level"],
+                        r["title"],
+                        r["amends"],
+                        r["note"],
+                    ),
+                    source=Source.API,
+                )
+            for n, r in enumerate(target_rows, start=2):
+                where = f"{targets}, dòng {n}: "
+                if not r["document"]:
+                    raise TargetRefused(
+                        "cột «document» trống: chỉ tiêu nhập thẳng vào ô kế hoạch thì nhập như "
+                        "số liệu (ktxh import, web), không ghi ở đây"
+                    )
+                set_target(
+                    actor,
+                    (r["indicator"], r["orgunit"], int(r["year"]), r["measure"] or "plan"),
+                    r["text"],
+                    r["document"],
+                    note=r["note"],
+                    source=Source.API,
+                )
+    except (TargetRefused, PermissionDenied) as exc:
+        raise fail(f"{where}{exc}; chưa ghi gì") from None
+    except WriteRefused as refused:
+        why = "; ".join(p.message for p in refused.problems)
+        raise fail(f"{where}{why}; chưa ghi gì") from None
+    err.print(
+        f"Đã ghi {format_number(len(doc_rows))} văn bản và {format_number(len(target_rows))} "
+        "chỉ tiêu.",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command("snapshot")
+def snapshot_cmd(
+    directory: Annotated[
+        Path, typer.Argument(help="Thư mục trống sẽ ghi bản chụp vào.", metavar="THƯ_MỤC")
+    ],
+) -> None:
+    """Chụp kho số liệu ra các tệp Parquet (số liệu, danh mục, cây đơn vị) để phân tích số
+    liệu cả nước bằng polars, DuckDB ... mà không đụng tới kho (docs/deploy.md)."""
+    _open_store()
+    from ktxh.store.frames import NoPlan
+    from ktxh.store.snapshot import take_snapshot
+
+    try:
+        done = take_snapshot(directory)
+    except NoPlan as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"không ghi được vào {directory}: {exc.strerror or exc}") from None
+    err.print(
+        f"Đã chụp kho số liệu vào {directory}: {format_number(done.values)} giá trị trong "
+        f"{format_number(done.parts)} tệp, {format_number(done.counts['indicators'])} chỉ tiêu, "
+        f"{format_number(done.counts['orgunits'])} đơn vị.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

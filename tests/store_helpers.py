@@ -24,6 +24,9 @@ TABLES: tuple[type[Model], ...] = (
     models.Submission,
     models.SubmissionEvent,
     models.Profile,
+    models.Document,
+    models.Target,
+    models.TargetEvent,
 )
 SURROGATE = (models.Value, models.Submission)  # rows named by an id of their own
 

@@ -60,7 +60,7 @@ def test_read_the_seed_with_a_review_workbook(tmp_path: Path) -> None:
     assert [c.value for c in review[1]][:3] == ["STT", "Loại", "Tệp"]
     assert review.max_row > 100
     [rule] = review.data_validations.dataValidation
-    assert rule.formula1 == '"Đồng ý,Sửa,Bỏ"'
+    assert rule.formula1 == '"Đồng ý,Cách xếp khác,Sửa,Bỏ"'
     values = wb["Giá trị đã đọc"]
     assert values.max_row - 1 > 3500
     row = next(r for r in values.iter_rows(min_row=2, values_only=True) if r[7] == "57,804")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+
+from ktxh.domain.layout import FormLayout, LayoutError
+from ktxh.domain.layout import parse as parse_layout
 
 
 class Direction(StrEnum):
@@ -177,8 +181,26 @@ class Form:
         return f"Biểu số {self.number}"
 
     @property
+    def layout(self) -> FormLayout:
+        """The declared columns (:mod:`ktxh.domain.layout`)."""
+        return _layout_of(self.columns)
+
+    @property
     def has_unit_breakdown(self) -> bool:
-        return "units" in self.columns
+        return self.layout.has_unit_breakdown
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The layout in the first catalogs' words (plan h1 estimate next_plan units ...)."""
+        return self.layout.flags()
+
+
+@functools.lru_cache(maxsize=1024)
+def _layout_of(columns: tuple[str, ...]) -> FormLayout:
+    try:
+        return parse_layout(columns)
+    except LayoutError:
+        return FormLayout(())  # a form read unchecked; read_package refuses such a layout
 
 
 @dataclass(frozen=True, slots=True)

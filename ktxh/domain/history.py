@@ -40,6 +40,9 @@ OUT_SCHEMA = {
 
 NOT_COMPARABLE = "không so sánh được"
 
+FINAL = "full"
+"""The measure of a year's final figure: its actual once entered, else its estimate."""
+
 
 def values_for(
     values: pl.DataFrame,
@@ -52,7 +55,7 @@ def values_for(
 ) -> pl.DataFrame:
     """The value of (``year``, ``measure``) for every unit valid on ``day`` (and every
     indicator, or those named), made from the units valid in that period."""
-    earlier = period_day(year, measure)
+    earlier = period_day(year, "estimate" if measure == FINAL else measure)
     cross = tree.crosswalk(day, earlier)
     codes = indicators if indicators is not None else [i.code for i in catalog if i.unit]
     period = values.filter(
@@ -298,6 +301,23 @@ def _weighted(
     ).filter(pl.col("mapped") | pl.col("value").is_not_null())
 
 
+def with_final(values: pl.DataFrame) -> pl.DataFrame:
+    """``values`` with each (indicator, unit, year)'s final figure added as measure
+    ``full``: the actual where one is entered, else the estimate. Both stay as they
+    are: once the actual of a year is entered it replaces the estimate in every
+    comparison of that year made on ``full``."""
+    keep = pl.col("measure").is_in(["actual", "estimate"]) & pl.col("value").is_not_null()
+    final = (
+        values.filter(keep)
+        .with_columns((pl.col("measure") == "actual").alias("_actual"))
+        .sort("_actual", descending=True)
+        .unique(["indicator", "orgunit", "year"], keep="first", maintain_order=True)
+        .drop("_actual")
+        .with_columns(pl.lit(FINAL).alias("measure"))
+    )
+    return pl.concat([values, final.select(values.columns)], how="vertical_relaxed")
+
+
 def compare_years(
     values: pl.DataFrame,
     catalog: Catalog,
@@ -306,19 +326,24 @@ def compare_years(
     measure: str,
     base_year: int,
     indicators: list[str] | None = None,
+    base_measure: str | None = None,
 ) -> pl.DataFrame:
-    """Each unit's (``year``, ``measure``) against the same measure of ``base_year``
-    ("so với cùng kỳ" for a first half, a trend across years), for the units of the
-    later period, the base made from their predecessors where they changed:
-    ``value``, ``base``, ``ratio`` (value ÷ base × 100, null where it cannot be made)
-    and ``reason`` (why not, in Vietnamese)."""
-    day = period_day(year, measure)
+    """Each unit's (``year``, ``measure``) against (``base_year``, ``base_measure``,
+    by default the same measure: "so với cùng kỳ" for a first half, a trend across
+    years; ``full`` for last year's final figure, see :func:`with_final`), for the
+    units of the later period, the base made from their predecessors where they
+    changed: ``value``, ``base``, ``ratio`` (value ÷ base × 100, null where it cannot
+    be made) and ``reason`` (why not, in Vietnamese)."""
+    if FINAL in (measure, base_measure) and not values.filter(pl.col("measure") == FINAL).height:
+        values = with_final(values)
+    base_measure = base_measure or measure
+    day = period_day(year, "estimate" if measure == FINAL else measure)
     now = values.filter(
         (pl.col("year") == year) & (pl.col("measure") == measure) & pl.col("value").is_not_null()
     ).select("indicator", "orgunit", "value")
     if indicators is not None:
         now = now.filter(pl.col("indicator").is_in(indicators))
-    base = values_for(values, catalog, tree, day, base_year, measure, indicators).select(
+    base = values_for(values, catalog, tree, day, base_year, base_measure, indicators).select(
         "indicator", "orgunit", pl.col("value").alias("base"), "mapped", "reason"
     )
     joined = now.join(base, on=["indicator", "orgunit"], how="left")

@@ -47,6 +47,17 @@ from ktxh.domain.checks.model import cell_label
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.numbers import NumberError, format_number, parse_number
 from ktxh.domain.orgunits import OrgTree, fold
+from ktxh.domain.targets import ACCEPTED as TARGET_SPELLINGS
+from ktxh.domain.targets import (
+    TARGET_MEASURES,
+    TargetError,
+    is_number_like,
+    is_target_text,
+    looks_like_target,
+    parse_target,
+    target_key,
+)
+from ktxh.domain.targets import clean_text as clean_target_text
 from ktxh.domain.values import KEY, SCHEMA
 
 Key = tuple[str, str, int, str]
@@ -85,6 +96,7 @@ class Issue(StrEnum):
     # one cell
     NOT_A_NUMBER = "not_a_number"
     BAD_NUMBER = "bad_number"
+    BAD_TARGET = "bad_target"  # a plan cell's text that reads as no target (docs/targets.md)
     FORMULA = "formula"
     UNIT_MARK = "unit_mark"
     # against the store
@@ -140,7 +152,12 @@ class Stored:
     printed: str = ""
 
     def same(self, other: Stored) -> bool:
-        return self.present == other.present and self.value == other.value
+        if self.present != other.present:
+            return False
+        mine, theirs = target_key(self.printed), target_key(other.printed)
+        if mine is not None or theirs is not None:  # targets ("6,5-7") compare as targets
+            return mine == theirs
+        return self.value == other.value
 
     def show(self) -> str:
         """For people: "2.731,1", "-", "(trống)"."""
@@ -306,6 +323,33 @@ def parse_cell(raw: object, indicator: Indicator) -> Stored:
             f"«{indicator.unit or 'không có đơn vị'}»; hãy bỏ ký hiệu và nhập số",
         )
     return Stored(True, float(parsed.value), text)
+
+
+def target_cell(raw: str, indicator: Indicator, error: CellError) -> Stored | CellError:
+    """A plan cell's text that is a target ("6,5-7", "trên 90"): kept as written, with
+    the number to reach (:meth:`ktxh.domain.targets.Target.representative`); the
+    target's reason when it reads as none; ``error`` when it is no target at all."""
+    text = clean_target_text(raw)
+    if is_number_like(text):  # "4.70": the number's own reason
+        return error
+    if not (is_target_text(text) and looks_like_target(text)):  # "abc": no target either
+        return CellError(
+            error.issue,
+            f"{error.message}; ô kế hoạch cũng nhận chỉ tiêu như văn bản viết: {TARGET_SPELLINGS}",
+        )
+    try:
+        target = parse_target(text)
+    except TargetError as exc:
+        return CellError(Issue.BAD_TARGET, f"ô chứa {exc}")
+    if target is None:
+        return error
+    if target.suffix and target.suffix != indicator.unit:
+        return CellError(
+            Issue.UNIT_MARK,
+            f"ô chứa «{text}» có ký hiệu «{target.suffix}» nhưng chỉ tiêu tính bằng "
+            f"«{indicator.unit or 'không có đơn vị'}»",
+        )
+    return Stored(True, float(target.representative(indicator.direction)), target.text)
 
 
 # --- locks --------------------------------------------------------------------
@@ -549,6 +593,8 @@ def plan_import(
             parsed = parse_cell(e.raw, ind)
         except CellError as exc:
             parsed = exc
+            if measure in TARGET_MEASURES and isinstance(e.raw, str):
+                parsed = target_cell(e.raw, ind, exc)
         prev = chosen.get(e.key)
         if prev is None:
             chosen[e.key] = (e, parsed)

@@ -32,13 +32,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from ktxh.domain.catalog import Catalog, Direction, Indicator
+from ktxh.domain.catalog import Catalog, Direction, Indicator, RowKind
 from ktxh.domain.compare import ratio, round_half_up
 from ktxh.domain.numbers import decimals_of, format_number
+from ktxh.domain.targets import TargetBook, rate_cell, sections, tally
 
 
 class ClaimKind(StrEnum):
@@ -284,6 +286,8 @@ class Narrative:
     first_half: Passage | None  # "Tổng mức bán lẻ ... ước đạt 2.022 tỷ đồng, đạt 55% kế hoạch; ..."
     estimate_items: tuple[Passage, ...]  # "Dự ước thực hiện các chỉ tiêu chủ yếu năm Y" (1)..(8)
     target_items: tuple[Passage, ...]  # "Các mục tiêu chủ yếu năm Y+1" (1)..(8)
+    # "có 18/22 chỉ tiêu đạt và vượt kế hoạch": overall, then per section (tally_sentences)
+    tally: tuple[str, ...] = ()
 
     @property
     def left_out(self) -> list[Claim]:
@@ -292,11 +296,68 @@ class Narrative:
         return [c for p in every for c in p.left_out]
 
 
-def narrative(claims: Iterable[Claim], catalog: Catalog, cells: Cells, orgunit: str) -> Narrative:
+def narrative(
+    claims: Iterable[Claim],
+    catalog: Catalog,
+    cells: Cells,
+    orgunit: str,
+    *,
+    targets: TargetBook | None = None,
+    year: int | None = None,
+    on: date | None = None,
+) -> Narrative:
+    """The passages; with ``targets`` and ``year``, also the tally of the key indicators
+    against their targets in force on ``on`` (:func:`tally_sentences`)."""
     claims = list(claims)
     first = passages(claims, catalog, cells, orgunit, SECTION_FIRST_HALF)
+    tallied = (
+        tally_sentences(catalog, cells, targets, orgunit, year, on)
+        if targets is not None and year is not None
+        else ()
+    )
     return Narrative(
         first_half=first[0] if first else None,
         estimate_items=tuple(passages(claims, catalog, cells, orgunit, SECTION_ESTIMATE)),
         target_items=tuple(passages(claims, catalog, cells, orgunit, SECTION_TARGETS)),
+        tally=tallied,
     )
+
+
+# --- the tally against the targets (docs/targets.md) --------------------------------------
+
+
+def tally_sentences(
+    catalog: Catalog,
+    cells: Cells,
+    targets: TargetBook,
+    orgunit: str,
+    year: int,
+    on: date | None = None,
+    form: int | None = None,
+) -> tuple[str, ...]:
+    """How the key indicators (the rows of ``form``, the first form by default: Biểu số
+    1 holds them) stand against their targets in force: "Đánh giá chung: trong 21 chỉ
+    tiêu chủ yếu năm 2023, có 18/20 chỉ tiêu đạt và vượt kế hoạch (...)", then one
+    sentence per section of the form ("Các chỉ tiêu về kinh tế: có 3/3 ..."). Each row
+    counts by its rating of the year (the actual where there is one, else the
+    estimate); the rows that cannot be rated are counted apart. Empty without forms."""
+    if not catalog.forms:
+        return ()
+    form = min(catalog.forms) if form is None else form
+    rated = {
+        ind.code: rate_cell(ind, orgunit, year, cells, targets, on).main
+        for ind in catalog.in_form(form)
+        if ind.kind is RowKind.INDICATOR
+    }
+    if not rated:
+        return ()
+    overall = tally("", rated.values())
+    out = [
+        f"Đánh giá chung: trong {format_number(len(rated))} chỉ tiêu chủ yếu năm {year}, "
+        f"{overall.sentence()}."
+    ]
+    for name, inds in sections(catalog, form):
+        if name:
+            part = tally(name, [rated[i.code] for i in inds])
+            out.append(f"{_capitalise(name.lower())}: {part.sentence()}.")
+    return tuple(out)

@@ -1229,7 +1229,7 @@ def _read_form(
     for t in tables:
         mine = [x for x in todo if x[0].table == t.index]
         if mine:
-            placed.extend(_place_table(t, mine, catalog.forms[form].columns, ctx))
+            placed.extend(_place_table(t, mine, catalog.forms[form].flags, ctx))
     # a ditto mark takes the value of the row printed just above, in the same column
     row_above = {id(b): a for a, b in itertools.pairwise(rows) if a.table == b.table}
     values_of: dict[int, dict[tuple[str, str], ReadValue]] = {}

@@ -54,7 +54,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from functools import lru_cache
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -286,13 +287,18 @@ def clean_text(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+_BEFORE_SUFFIX = re.compile(r"(?<=[0-9)])\s+(?=[%‰])")
+_COMPARISON = re.compile(r"(>=|<=|[≥≤⩾⩽><≈])\s*")
+_AFTER_SIGN = re.compile(r"(?<=[-−+(])\s+(?=[0-9(])")
+
+
 def _norm(text: str) -> str:
     """For matching: lower case, one space, none around marks; "≥90" and ">= 90" alike."""
     s = clean_text(text).lower()
     s = _SPACED_MARK.sub(r" \1 ", s)
-    s = re.sub(r"(?<=[0-9)])\s+(?=[%‰])", "", s)  # "7 %" -> "7%"
-    s = re.sub(r"(>=|<=|[≥≤⩾⩽><≈])\s*", r"\1 ", s)
-    s = re.sub(r"(?<=[-−+(])\s+(?=[0-9(])", "", s)  # "- 2" after a word or at the start
+    s = _BEFORE_SUFFIX.sub("", s)  # "7 %" -> "7%"
+    s = _COMPARISON.sub(r"\1 ", s)
+    s = _AFTER_SIGN.sub("", s)  # "- 2" after a word or at the start
     return _SPACES.sub(" ", s).strip()
 
 
@@ -336,6 +342,11 @@ def parse_target(text: str | None) -> Target | None:
     cannot read, and for a number that :func:`parse_number` refuses ("4.70")."""
     if text is None:
         return None
+    return _parse(text)
+
+
+@lru_cache(maxsize=65_536)  # a plan repeats its targets; a Target is immutable
+def _parse(text: str) -> Target | None:
     written = clean_text(text)
     if not written or written in NONE_MARKS:
         return None
@@ -411,9 +422,43 @@ def is_target_text(text: str | None) -> bool:
     if not text:
         return False
     s = text.strip()
-    if not s or s in NONE_MARKS:
-        return False
+    if not s or s in NONE_MARKS or not any(ch in "0123456789" for ch in s):
+        return False  # a target has a number; a ditto mark (") is none
     return _PLAIN.match(s) is None or bool(re.search(r"[0-9)]\s*[-–—]", s))
+
+
+def is_number_like(text: str) -> bool:
+    """Digits, "." and ",", a sign, parentheses, % or ‰ only: a number, perhaps miswritten
+    ("4.70"), whose own reason is the one to give."""
+    return _PLAIN.match(text.strip()) is not None
+
+
+_WORDS = re.compile(
+    r"(?:^|\s)(?:"
+    + "|".join(
+        re.escape(w)
+        for w in sorted(
+            {*_LOWER_WORDS, *_UPPER_WORDS, *_APPROX_WORDS, *_REACH_WORDS, _UP_TAIL, _DOWN_TAIL}
+            | {"từ", "đến", "tới"},
+            key=len,
+            reverse=True,
+        )
+        if w[0].isalpha()
+    )
+    + r")(?:\s|$)"
+)
+
+
+def looks_like_target(text: str) -> bool:
+    """Whether a text that is no number was meant as a target: it has a word or a mark
+    of one ("trên", "khoảng", "≥", "6,5-7"). Other text ("1e308", "abc") is refused
+    with the number's own reason."""
+    s = _norm(text)
+    if any(m in s for m in ("≥", "≤", "⩾", "⩽", ">", "<", "≈", "~", "÷")):
+        return True
+    if re.search(r"[0-9)%‰]\s?[-–—]\s?[-−+(]?[0-9]", s):
+        return True
+    return _WORDS.search(s) is not None
 
 
 def target_of_cell(value: float | None, printed: str) -> Target | None:
@@ -857,7 +902,8 @@ def record_from_row(r: Mapping[str, str]) -> TargetRecord:
         r.get("low_strict") == "1",
         r.get("high_strict") == "1",
     )
-    if stated != target.structure:
+    given = any(r.get(c) for c in ("kind", "low", "high", "low_strict", "high_strict"))
+    if given and stated != target.structure:  # nothing stated: read from the text
         raise ValueError(
             f"chỉ tiêu «{target.text}» đọc được là {KIND_LABELS[target.kind]} "
             f"({structure_text(target)}), khác các cột kind, low, high, low_strict, high_strict"
@@ -1033,7 +1079,8 @@ def ratings_frame(
     unit rated against its target, over the whole value table at once: one row per
     (indicator, orgunit, measure) with ``result``, ``target`` (the text, as written),
     ``document`` (the code of the document it comes from, "" for the plan cell),
-    ``conflict`` and ``rating`` ("exceeded", "met", "missed"; null: not rated).
+    ``conflict`` and ``rating`` ("exceeded", "met", "missed"; null: not rated), in no
+    particular order (sorting millions of rows is the caller's choice).
 
     Plain numbers are exact targets, read by column; only the cells typed as targets
     and those a document sets are read one by one (:meth:`TargetBook.resolve`)."""
@@ -1061,7 +1108,13 @@ def ratings_frame(
     special = {(r[0], r[1]) for r in texts.select("indicator", "orgunit").iter_rows()} | {
         (k[0], k[1]) for k in book.documented() if k[2] == year and k[3] == "plan"
     }
-    by_cell = {(r[0], r[1]): (r[2], r[3]) for r in plans.iter_rows() if (r[0], r[1]) in special}
+    keys = pl.DataFrame(
+        sorted(special), schema={"indicator": pl.String, "orgunit": pl.String}, orient="row"
+    )
+    by_cell = {
+        (r[0], r[1]): (r[2], r[3])
+        for r in plans.join(keys, on=["indicator", "orgunit"], how="semi").iter_rows()
+    }
     rows = []
     for ind, org in sorted(special):
         value, printed = by_cell.get((ind, org), (None, ""))
@@ -1142,7 +1195,67 @@ def ratings_frame(
         .then(pl.lit(None, pl.String))
         .otherwise(rating)
         .alias("rating"),
-    ).sort("indicator", "orgunit", "measure")
+    )
+
+
+def rating_dict(r: CellRating) -> dict[str, Any]:
+    """A row's target (where it comes from, the others in force, its history, the
+    conflicts) and its results' ratings, as JSON for the API, the grid and the command line."""
+    res = r.resolved
+    target = res.target
+
+    def target_dict(t: Target | None) -> dict[str, Any] | None:
+        if t is None:
+            return None
+        return {
+            "text": t.shown(),
+            "kind": t.kind.value,
+            "describe": t.describe(),
+            "low": float(t.low) if t.low is not None else None,
+            "high": float(t.high) if t.high is not None else None,
+            "low_strict": t.low_strict,
+            "high_strict": t.high_strict,
+        }
+
+    def document_dict(d: Document | None) -> dict[str, Any] | None:
+        if d is None:
+            return None
+        return {
+            "code": d.code,
+            "kind": d.kind.value,
+            "kind_label": DOCUMENT_KIND_LABELS[d.kind],
+            "number": d.number,
+            "date": d.day.isoformat(),
+            "issuer": d.issuer,
+            "level": d.level,
+            "label": d.label,
+        }
+
+    return {
+        "indicator": r.indicator.code,
+        "orgunit": r.orgunit,
+        "year": r.year,
+        "target": target_dict(target),
+        "document": document_dict(res.source.document if res.source else None),
+        "sources": [
+            {"target": target_dict(s.target), "document": document_dict(s.document)}
+            for s in res.sources
+        ],
+        "history": [
+            {"target": target_dict(rec.target), "document": document_dict(doc)}
+            for rec, doc in res.history
+        ],
+        "conflicts": [{"message": c.message(), "compatible": c.compatible} for c in res.conflicts],
+        "ratings": {
+            m: {
+                "result": value,
+                "rating": a.code,
+                "label": a.label,
+                "reason": a.reason,
+            }
+            for m, value, a in r.results
+        },
+    }
 
 
 # --- the tally: "có 18/22 chỉ tiêu đạt và vượt kế hoạch" ------------------------------------
@@ -1215,3 +1328,16 @@ def sections(catalog: Catalog, form: int) -> list[tuple[str, list[Indicator]]]:
                 out.append(("", []))
             out[-1][1].append(ind)
     return [(name, inds) for name, inds in out if inds]
+
+
+def report_day(meta: Mapping[str, Any]) -> date | None:
+    """The date of a round's report (a plan's ``report.date``, ISO), whose targets in
+    force rate what it publishes; None when it has none (every document counts)."""
+    report = meta.get("report")
+    text = report.get("date") if isinstance(report, Mapping) else None
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -78,8 +78,8 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A column of a sheet: the package field it holds (``col:plan`` for a form's
-    column group), its Vietnamese header, and for a closed field its choices."""
+    """A column of a sheet: the package field it holds, its Vietnamese header, and for
+    a closed field its choices."""
 
     field: str
     header: str
@@ -112,18 +112,6 @@ YES = "có"
 NO = "không"
 FLAG = (Choice("1", YES), Choice("", NO))  # "1" or empty
 BIT = (Choice("1", YES), Choice("0", NO))  # "1", "0" or empty
-
-# The column groups a form prints, in the order they are printed.
-COLUMN_GROUPS = (
-    ("plan", "Kế hoạch"),
-    ("h1", "TH 6 tháng"),
-    ("estimate", "Ước TH cả năm"),
-    ("actual", "TH cả năm"),
-    ("next_plan", "KH năm sau"),
-    ("units", "Từng đơn vị cấp dưới"),
-    ("ratio_estimate_plan", "So sánh Ước TH/KH"),
-    ("ratio_nextplan_estimate", "So sánh KH năm sau/Ước TH"),
-)
 
 KIND_CHOICES = (Choice(RowKind.INDICATOR, "chỉ tiêu"), Choice(RowKind.GROUP, "tiêu đề nhóm"))
 CHILDREN_CHOICES = (
@@ -169,9 +157,13 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("form", "Số biểu", 8, number="integer", help="1, 2, 3 ..."),
             Column("title", "Tên biểu", 60, help="Tên in trên biểu; năm ghi {Y}, {Y+1}"),
-            *(
-                Column(f"col:{g}", label, 11, FLAG, help="«có» nếu biểu in cột này")
-                for g, label in COLUMN_GROUPS
+            Column(
+                "columns",
+                "Các cột",
+                46,
+                help="các cột biểu in, theo thứ tự, cách nhau bởi dấu cách: plan@Y h1@Y "
+                "estimate@Y plan@Y+1:units estimate@Y/plan@Y (hoặc các từ cũ plan h1 "
+                "estimate next_plan units ratio_estimate_plan ratio_nextplan_estimate)",
             ),
             Column(
                 "ratio_convention",
@@ -422,12 +414,8 @@ def _sheet_rows(sheet: Sheet, rows: Sequence[Mapping[str, str]]) -> list[list[st
         rows = sorted(rows, key=lambda r: (int(r.get("form") or 0), int(r.get("position") or 0)))
     out = []
     for r in rows:
-        groups = set((r.get("columns") or "").split())
         cells = []
         for c in sheet.columns:
-            if c.field.startswith("col:"):
-                cells.append(YES if c.field[4:] in groups else "")
-                continue
             value = r.get(c.field, "") or ""
             if c.closed and value != "":
                 value = next((ch.label for ch in c.choices if ch.code == value), value)
@@ -477,22 +465,46 @@ class _SheetRead:
     field) and where each field is."""
 
     sheet: Sheet
-    name: str  # the sheet's name as found
+    name: str  # the sheet's name as found (a CSV file's name)
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     columns: dict[str, tuple[int, str]] = field(default_factory=dict)  # field -> (0-based, header)
+    file: str = ""  # the workbook's name, when it is named in the places
+    csv: bool = False  # a CSV file: no sheet, no column letters
+    missing: list[str] = field(default_factory=list)  # required columns not in the header
+
+    def about_missing(self, text: str) -> bool:
+        """A fault of a cell under a column the header lacks (said once, for the header)."""
+        if not text.startswith(self.place):
+            return False
+        for f in self.missing:
+            spec = self.sheet.column(f)
+            if spec is not None and f"cột «{spec[1].header}»:" in text:
+                return True
+        return False
+
+    @property
+    def place(self) -> str:
+        if self.csv:
+            return f"tệp «{self.name}»"
+        return (f"tệp «{self.file}», " if self.file else "") + f"trang «{self.name}»"
 
     def where(self, rows: Sequence[int] = (), column: str | None = None) -> str:
-        parts = [f"trang «{self.name}»"]
+        parts = [self.place]
         if rows:
             parts.append("dòng " + ", ".join(str(r) for r in rows))
         if column is not None:
             at = self.columns.get(column)
             if at is not None:
-                parts.append(f"cột {column_letters(at[0] + 1)} «{at[1]}»")
+                letter = "" if self.csv else f"{column_letters(at[0] + 1)} "
+                parts.append(f"cột {letter}«{at[1]}»")
             else:
                 spec = self.sheet.column(column)
                 parts.append(f"cột «{spec[1].header if spec else column}»")
         return ", ".join(parts)
+
+    def header_cell(self, index: int) -> str:
+        letter = f" {column_letters(index + 1)}" if not self.csv else f" {index + 1}"
+        return f"{self.place}, dòng 1, cột{letter}"
 
 
 class _Faults:
@@ -556,10 +568,10 @@ def _read_sheet(
     formulas: Mapping[str, str],
     aliases: Mapping[str, str] | None = None,
     file_name: str = "",
+    csv_file: bool = False,
 ) -> _SheetRead:
     """A sheet's header (row 1) and rows; blank rows are skipped."""
-    read = _SheetRead(sheet, name)
-    label = f"tệp «{file_name}», " if file_name else ""
+    read = _SheetRead(sheet, name, file=file_name, csv=csv_file)
     if not grid:
         return read
     known = _header_map(sheet, aliases)
@@ -570,24 +582,23 @@ def _read_sheet(
         found = known.get(_norm(h)) or known.get(fold(h))
         if found is None:
             faults.add(
-                f"{label}trang «{name}», dòng 1, cột {column_letters(i + 1)}: tiêu đề «{h}» "
-                "không phải cột của trang này; các cột: "
+                f"{read.header_cell(i)}: tiêu đề «{h}» không phải cột của "
+                + ("tệp" if csv_file else "trang")
+                + " này; các cột: "
                 + ", ".join(c.header for c in sheet.columns)
             )
             continue
         if found in read.columns:
             faults.add(
-                f"{label}trang «{name}», dòng 1, cột {column_letters(i + 1)}: cột «{h}» "
-                f"lặp lại (đã có ở cột {column_letters(read.columns[found][0] + 1)})"
+                f"{read.header_cell(i)}: cột «{h}» lặp lại (đã có cột «{read.columns[found][1]}»)"
             )
             continue
         read.columns[found] = (i, h)
     required = [c for c in sheet.columns if c.field in _required_fields(sheet)]
     missing = [c.header for c in required if c.field not in read.columns]
     if missing:
-        faults.add(
-            f"{label}trang «{name}», dòng 1: thiếu cột " + ", ".join(f"«{m}»" for m in missing)
-        )
+        faults.add(f"{read.place}, dòng 1: thiếu cột " + ", ".join(f"«{m}»" for m in missing))
+        read.missing = [c.field for c in required if c.field not in read.columns]
     for r, raw in enumerate(grid[1:], start=2):
         cells = {f: cell_text(raw[i]) if i < len(raw) else "" for f, (i, _) in read.columns.items()}
         if not any(cells.values()):
@@ -596,7 +607,7 @@ def _read_sheet(
             ref = f"{column_letters(i + 1)}{r}"
             if ref in formulas:
                 faults.add(
-                    f"{label}trang «{name}», dòng {r}, cột {column_letters(i + 1)} «{h}»: ô có "
+                    f"{read.place}, dòng {r}, cột {column_letters(i + 1)} «{h}»: ô có "
                     f"công thức (={formulas[ref]}); hãy ghi giá trị, không ghi công thức"
                 )
         read.rows.append((r, cells))
@@ -620,7 +631,6 @@ def _translate(read: _SheetRead, faults: _Faults) -> list[dict[str, str]]:
     out = []
     for r, cells in read.rows:
         row: dict[str, str] = {}
-        groups = []
         for f, text in cells.items():
             spec = sheet.column(f)
             assert spec is not None
@@ -635,10 +645,6 @@ def _translate(read: _SheetRead, faults: _Faults) -> list[dict[str, str]]:
                         f"{labels}{blank}"
                     )
                     code = text
-                if f.startswith("col:"):
-                    if code == "1":
-                        groups.append(f[4:])
-                    continue
                 row[f] = code
             elif c.number and text:
                 value = _number(text, c.number == "integer")
@@ -649,11 +655,10 @@ def _translate(read: _SheetRead, faults: _Faults) -> list[dict[str, str]]:
                 row[f] = value
             elif f == "forms":
                 row[f] = " ".join(text.replace(",", " ").replace(";", " ").split())
+            elif f == "columns":
+                row[f] = " ".join(text.split())
             else:
                 row[f] = text
-        if sheet.resource == "forms":
-            order = [g for g, _ in COLUMN_GROUPS]
-            row["columns"] = " ".join(sorted(groups, key=order.index))
         out.append(row)
     return out
 
@@ -718,8 +723,6 @@ def _locator(reads: Mapping[str, _SheetRead], fallback: Locator | None = None) -
         sheet_rows = [read.rows[n - 2][0] for n in rows if 0 <= n - 2 < len(read.rows)]
         if column == "position":
             column = "form"
-        if column == "columns":
-            column = None
         return read.where(sheet_rows, column)
 
     return locate
@@ -845,7 +848,9 @@ def check_catalog(reads: Mapping[str, _SheetRead], own_faults: Sequence[str]) ->
         pkg = check_tables(head, {**tables, "orgunits": placeholder}, locate=locate)
     except PackageError as exc:
         faults.extend_new_places(
-            _place_catalog_problem(p, reads.get("indicators")) for p in exc.problems
+            _place_catalog_problem(p, reads.get("indicators"))
+            for p in exc.problems
+            if not any(r.about_missing(p) for r in reads.values())
         )
     if faults.items or pkg is None:
         raise CatalogError(faults.sorted())
@@ -984,7 +989,6 @@ def read_orgunit_list(source: Path | bytes, file: str = "") -> OrgList:
         read = _read_sheet(
             ORGUNIT_SHEET, name, _grid(book, name), faults, formulas, ORGUNIT_ALIASES, file
         )
-        label = f"tệp «{file}», "
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -999,8 +1003,7 @@ def read_orgunit_list(source: Path | bytes, file: str = "") -> OrgList:
         grid: list[list[object]] = [
             list(r) for r in csv.reader(io.StringIO(text), delimiter=dialect)
         ]
-        read = _read_sheet(ORGUNIT_SHEET, file, grid, faults, {}, ORGUNIT_ALIASES)
-        label = ""
+        read = _read_sheet(ORGUNIT_SHEET, file, grid, faults, {}, ORGUNIT_ALIASES, csv_file=True)
     if faults.items:
         raise CatalogError(faults.items, "Danh sách đơn vị")
     rows = [
@@ -1012,15 +1015,11 @@ def read_orgunit_list(source: Path | bytes, file: str = "") -> OrgList:
             row[f] = _date_text(cells.get(f, ""))
     if not rows:
         raise CatalogError([f"tệp «{file}»: danh sách không có đơn vị nào"], "Danh sách đơn vị")
-    is_sheet = label != ""
 
     def locate(path: str, rows_: Sequence[int], column: str | None) -> str:
-        text = read.where(
+        return read.where(
             [read.rows[n - 2][0] for n in rows_ if 0 <= n - 2 < len(read.rows)], column
         )
-        if is_sheet:
-            return f"{label}{text}"
-        return text.replace("trang «", "tệp «", 1)
 
     return OrgList(rows, locate)
 

@@ -49,6 +49,8 @@ from ktxh.domain.catalog import (
 from ktxh.domain.checks import DeclaredRule, Severity
 from ktxh.domain.dataset import Dataset, RoundInfo, catalog_for_round, meta_for_round
 from ktxh.domain.importing import Department
+from ktxh.domain.layout import LayoutError
+from ktxh.domain.layout import parse as parse_layout
 from ktxh.domain.narrative import Claim, ClaimKind
 from ktxh.domain.orgunits import EventKind, OrgEvent, OrgTree, OrgUnit, check_events
 from ktxh.domain.targets import (
@@ -184,8 +186,11 @@ RESOURCES: dict[str, Resource] = {
                 Field("title", required=True),
                 Field(
                     "columns",
-                    description="space-separated: plan h1 estimate next_plan units "
-                    "ratio_estimate_plan ratio_nextplan_estimate",
+                    required=True,
+                    description="the form's columns in order, space-separated (docs/dataset.md): "
+                    "MEASURE@YEAR (plan@Y, h1@Y, estimate@Y, actual@Y-1, plan@Y+1, plan@2027), "
+                    "':units' for a breakdown by the units below, NEW/OLD for a comparison "
+                    "(estimate@Y/plan@Y), rating@Y for the rating against the target",
                 ),
                 Field("seed_line", "integer"),
                 Field(
@@ -518,7 +523,7 @@ RESOURCES: dict[str, Resource] = {
                 Field("indicator", "code", required=True),
                 Field("orgunit", "code", required=True),
                 Field("year", "integer", required=True),
-                Field("measure", required=True, enum=TARGET_MEASURES),
+                Field("measure", enum=("", *TARGET_MEASURES), description="empty: plan"),
                 Field(
                     "document",
                     "code",
@@ -526,7 +531,12 @@ RESOURCES: dict[str, Resource] = {
                     "plan cell (its text is the value's printed text)",
                 ),
                 Field("text", required=True, description="as written: 6,5-7%; trên 90"),
-                Field("kind", required=True, enum=tuple(k.value for k in TargetKind)),
+                Field(
+                    "kind",
+                    enum=("", *(k.value for k in TargetKind)),
+                    description="exact, range, at_least, at_most, approximate; empty (with low, "
+                    "high, low_strict, high_strict): read from the text",
+                ),
                 Field("low", "number", description="empty: no lower bound"),
                 Field("high", "number", description="empty: no upper bound"),
                 Field("low_strict", "bit", description="1: the lower bound is excluded (trên)"),
@@ -654,10 +664,11 @@ class Package:
         head_year = int(meta.get("reference_year") or 0)
         year = head_year if year is None else year
         info = self.rounds().get(year, RoundInfo(year))
+        printed_in = int(meta.get("claims_year") or head_year)
         claims = (
             list(self.claims)
-            if year == head_year
-            else [claim_from_row(r, year) for r in self.rows["claims"]]
+            if year == head_year == printed_in
+            else [claim_from_row(r, year, printed_in) for r in self.rows["claims"]]
         )
         return Dataset(
             self.name,
@@ -1116,6 +1127,11 @@ def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame
         if name not in BULK
     }
     forms = {int(r["form"]): form_from_row(r) for r in rows["forms"]}
+    for n, r in enumerate(rows["forms"], start=2):
+        try:
+            parse_layout(r["columns"])
+        except LayoutError as exc:
+            problems.add(f"{_where('forms.csv', n, 'columns')}: {exc}")
     units = {}
     for n, r in enumerate(rows["units"], start=2):
         if Decimal(r["scale"]) <= 0:
@@ -1131,6 +1147,17 @@ def _build(directory: Path, head: dict[str, Any], frames: dict[str, pl.DataFrame
         indicators[ind.code] = ind
         if r.get("unplaced"):
             unplaced[ind.code] = r["unplaced"]
+    for n, r in enumerate(rows["indicators"], start=2):  # parents that come round again
+        chain = [r["code"]]
+        parent = r.get("parent", "")
+        while parent and parent in indicators and parent not in chain and len(chain) < 100:
+            chain.append(parent)
+            parent = indicators[parent].parent or ""
+        if parent and parent == r["code"]:
+            problems.add(
+                f"{_where('indicators.csv', n, 'parent')}: chỉ tiêu cha tạo thành vòng lặp "
+                f"({' → '.join([*chain, parent])})"
+            )
     catalog = Catalog(forms, indicators, units)
     for p in catalog.validate():
         problems.add(f"{_where('indicators.csv')}: {p}")
@@ -1329,9 +1356,12 @@ def parts_from_text(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(g.split()) for g in text.split(";") if g.split())
 
 
-def claim_from_row(r: Mapping[str, str], year: int) -> Claim:
+def claim_from_row(r: Mapping[str, str], year: int, printed_in: int | None = None) -> Claim:
     """One row of claims.csv (every column a string) as a :class:`Claim` of round
-    ``year``: its year field and the years in its text resolved."""
+    ``year``: its year field and the years in its text resolved. The number a claim
+    states was printed in the report of round ``printed_in``: in any other round it is
+    not a figure of that round and is left out (the narrative then takes the tables'
+    figure or leaves the clause out)."""
     return Claim(
         id=r["id"],
         section=r["section"],
@@ -1344,7 +1374,11 @@ def claim_from_row(r: Mapping[str, str], year: int) -> Claim:
         indicator=r.get("indicator") or None,
         measure=r.get("measure", ""),
         year=resolve(r["year"], year),
-        value=Decimal(r["value"]) if r.get("value") else None,
+        value=(
+            Decimal(r["value"])
+            if r.get("value") and (printed_in is None or printed_in == year)
+            else None
+        ),
         note=r.get("note", ""),
     )
 

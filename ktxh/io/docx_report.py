@@ -25,6 +25,7 @@ from docxtpl import DocxTemplate
 from ktxh.domain.dataset import Dataset
 from ktxh.domain.narrative import Narrative, narrative
 from ktxh.domain.report import BLANK, MOTTO, ReportMeta
+from ktxh.domain.targets import report_day
 from ktxh.io.publish import report_cells
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "report.docx"
@@ -38,7 +39,15 @@ class ReportError(ValueError):
 
 def report_narrative(ds: Dataset) -> Narrative:
     """The generated passages for the dataset's top org unit (totals filled from the units)."""
-    return narrative(ds.claims, ds.catalog, report_cells(ds, children=False), ds.top_orgunit)
+    return narrative(
+        ds.claims,
+        ds.catalog,
+        report_cells(ds, children=False),
+        ds.top_orgunit,
+        targets=ds.targets,
+        year=ds.reference_year,
+        on=report_day(ds.meta),
+    )
 
 
 def _lower_first(text: str) -> str:
@@ -71,7 +80,10 @@ def report_context(ds: Dataset) -> dict[str, Any]:
         "year": y,
         "next_year": y + 1,
         "first_half": first_half or NO_FIGURES,
-        "estimate_items": [p.text for p in story.estimate_items if p.text] or [NO_FIGURES],
+        # the items, then the tally against the targets (docs/targets.md)
+        "estimate_items": ([p.text for p in story.estimate_items if p.text] or [NO_FIGURES])
+        + list(story.tally),
+        "tally": list(story.tally),
         "target_items": [p.text for p in story.target_items if p.text] or [NO_FIGURES],
         "annex": annex,
         "signer_lines": meta.signer.lines,

@@ -16,19 +16,23 @@ import polars as pl
 
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.dataset import Dataset
+from ktxh.domain.orgunits import period_day
 from ktxh.domain.tables import CellIndex
 
 
 def report_cells(ds: Dataset, *, children: bool = True) -> CellIndex:
-    """Cells of the top unit and, with ``children``, the next year's plan of the units
-    below it (what the forms print), with totals filled from the units."""
+    """Cells of the top unit and, with ``children``, of the units below it around the
+    round (what a form broken down by unit prints), with totals filled from the units."""
     top = ds.top_orgunit
     f = ds.values.frame
     shown = pl.col("orgunit") == top
     if children:
-        kids = [u.code for u in ds.breakdown_units(top)]
-        next_plan = (pl.col("measure") == "plan") & (pl.col("year") == ds.reference_year + 1)
-        shown = shown | (pl.col("orgunit").is_in(kids) & next_plan)
+        y = ds.reference_year
+        days = [
+            period_day(year, m) for year in (y - 1, y, y + 1) for m in ("plan", "h1", "estimate")
+        ]
+        kids = sorted({u.code for d in days for u in ds.tree.children(top, on=d)})
+        shown = shown | pl.col("orgunit").is_in(kids)
     frame = f.filter(shown)
     totals = consolidate(ds.values.frame, ds.catalog, ds.tree).filter(pl.col("orgunit") == top)
     return CellIndex(frame).fill_totals(totals)

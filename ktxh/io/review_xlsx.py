@@ -6,30 +6,39 @@ Sheets:
 * ``Cần xem lại``: one row per review item (an uncertain match, a shifted
   row, an unreadable cell, a number left over ...), with where it is in the
   file, the text as printed, what ktxh did and why, and three columns for the
-  reviewer: the decision (a list: Đồng ý, Sửa, Bỏ), the right value, a note;
+  reviewer: the decision (a list: Đồng ý, Cách xếp khác, Sửa, Bỏ), the right value, a note;
 * ``Giá trị đã đọc``: every value read, with its indicator, unit, org unit,
   year and measure, the number (a real number, Vietnamese format), the text as
   printed, where it was read, how sure the reading is and why;
 * ``Các bảng``: every table found, the form it was taken for and how;
 * ``Lỗi tệp``: input that could not be read at all, when there is any.
+
+:func:`read_review` reads the reviewer's decisions back (a draft of the store takes
+them: ktxh.store.drafts.apply_review).
 """
 
 from __future__ import annotations
 
+import io
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from python_calamine import CalamineError, CalamineWorkbook
 
 from ktxh.domain.catalog import MEASURE_LABELS
 from ktxh.domain.dataset import Dataset
-from ktxh.domain.numbers import decimals_of
+from ktxh.domain.numbers import decimals_of, format_number
 from ktxh.domain.placement import Sureness
-from ktxh.domain.reading import Reading, Where
+from ktxh.domain.reading import Reading, Where, column_letters, fold
+from ktxh.io.xlsx_safety import UnsafeFile, open_package
 
 FONT = "Times New Roman"
 SURENESS_LABELS = {Sureness.HIGH: "cao", Sureness.MEDIUM: "trung bình", Sureness.LOW: "thấp"}
-DECISIONS = ["Đồng ý", "Sửa", "Bỏ"]
+DECISIONS = ["Đồng ý", "Cách xếp khác", "Sửa", "Bỏ"]
 
 
 def where_parts(w: Where) -> list[str | int]:
@@ -121,7 +130,8 @@ def write_review(reading: Reading, ds: Dataset, path: Path) -> None:
             "validate": "list",
             "source": DECISIONS,
             "input_title": "Quyết định",
-            "input_message": "Đồng ý: giữ cách đọc của ktxh; Sửa: ghi giá trị đúng; Bỏ: không lấy",
+            "input_message": "Đồng ý: giữ cách đọc của ktxh; Cách xếp khác: lấy cách xếp ktxh "
+            "ghi sau «cách xếp khác»; Sửa: ghi giá trị đúng; Bỏ: không lấy",
             "error_title": "Giá trị không hợp lệ",
             "error_message": "Chọn một trong: " + ", ".join(DECISIONS),
         },
@@ -213,3 +223,126 @@ def write_review(reading: Reading, ds: Dataset, path: Path) -> None:
                 else:
                     ws.write_string(i, c, part, text)
     wb.close()
+
+
+# --- the workbook sent back -------------------------------------------------------------
+
+REVIEW_SHEET = "Cần xem lại"
+# the reviewer's words -> the decision (ktxh.store.models.Decision)
+DECISION_WORDS = {
+    "đồng ý": "accept",
+    "cách xếp khác": "alternative",
+    "sửa": "correct",
+    "bỏ": "reject",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """A row of the review sheet sent back: the item's number (STT), its kind as
+    written, its file, and the reviewer's decision, right values and note."""
+
+    file: str  # the review workbook's name
+    sheet: str
+    row: int  # 1-based, as the sheet shows it
+    number: int
+    label: str
+    source_file: str  # the "Tệp" column: the file the item is about
+    decision: str  # "", accept, alternative, correct, reject
+    value_text: str
+    note: str
+    columns: dict[str, int]  # header -> 0-based column
+
+    def where(self, header: str) -> str:
+        col = self.columns.get(header)
+        at = f", cột {column_letters(col + 1)} «{header}»" if col is not None else ""
+        return f"tệp «{self.file}», trang «{self.sheet}», dòng {self.row}{at}"
+
+    def texts(self) -> list[str]:
+        """The right values typed, one per value of the item, separated by ";"."""
+        return [t.strip() for t in self.value_text.split(";")] if self.value_text else [""]
+
+
+def _review_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return format_number(value, parens=True)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def read_review(data: bytes, file: str) -> tuple[list[ReviewRow], list[str]]:
+    """The decisions of a review workbook sent back, and its own faults (a file that is
+    not a review workbook, a decision that is not one of the list), each located by
+    file, sheet, row and column. Which item a row is, and whether its decision fits
+    it, is the draft's business (ktxh.store.drafts.apply_review)."""
+    try:
+        open_package(data, file)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except UnsafeFile as exc:
+        return [], [f"tệp «{file}»: {exc.message}"]
+    except (CalamineError, ValueError, OSError) as exc:
+        return [], [f"tệp «{file}»: tệp bị hỏng, không đọc được ({exc})"]
+    if REVIEW_SHEET not in book.sheet_names:
+        return [], [
+            f"tệp «{file}»: không phải bảng xem lại của ktxh (không có trang «{REVIEW_SHEET}»)"
+        ]
+    grid = book.get_sheet_by_name(REVIEW_SHEET).to_python(skip_empty_area=False)
+    header = [_review_cell(v) for v in (grid[0] if grid else [])]
+    columns = {h: i for i, h in enumerate(header) if h}
+    needed = ["STT", "Loại", "Quyết định", "Giá trị đúng"]
+    missing = [h for h in needed if h not in columns]
+    if missing:
+        return [], [
+            f"tệp «{file}», trang «{REVIEW_SHEET}», dòng 1: thiếu cột "
+            + ", ".join(f"«{m}»" for m in missing)
+        ]
+    faults: list[str] = []
+    rows: list[ReviewRow] = []
+
+    def get(raw: Sequence[object], header_name: str) -> str:
+        i = columns.get(header_name)
+        return _review_cell(raw[i]) if i is not None and i < len(raw) else ""
+
+    words = {fold(w): code for w, code in DECISION_WORDS.items()}
+    for r, raw in enumerate(grid[1:], start=2):
+        cells: list[object] = list(raw)
+        number_text = get(cells, "STT")
+        if not any(_review_cell(v) for v in cells):
+            continue
+        base = ReviewRow(file, REVIEW_SHEET, r, 0, "", "", "", "", "", columns)
+        if not number_text.isdigit():
+            faults.append(f"{base.where('STT')}: «{number_text}» không phải số thứ tự của một mục")
+            continue
+        word = get(cells, "Quyết định")
+        decision = words.get(fold(word), "") if word else ""
+        if word and not decision:
+            faults.append(
+                f"{base.where('Quyết định')}: «{word}» không phải quyết định; chọn một trong: "
+                + ", ".join(f"«{d}»" for d in DECISIONS)
+            )
+            continue
+        value_text = get(cells, "Giá trị đúng")
+        if decision == "correct" and not value_text:
+            faults.append(
+                f"{base.where('Giá trị đúng')}: quyết định «Sửa» nhưng chưa ghi giá trị đúng "
+                "(ghi «-» nếu không có số liệu)"
+            )
+            continue
+        rows.append(
+            ReviewRow(
+                file,
+                REVIEW_SHEET,
+                r,
+                int(number_text),
+                get(cells, "Loại"),
+                get(cells, "Tệp"),
+                decision,
+                value_text,
+                get(cells, "Ghi chú của người xem"),
+                columns,
+            )
+        )
+    return rows, faults

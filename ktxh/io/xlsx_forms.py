@@ -34,12 +34,14 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ktxh.domain.catalog import PRINTED_RATIO_MEASURES, Form, Indicator, RowKind
-from ktxh.domain.compare import RATIO_BY_KEY, RatioSpec, ratio
+from ktxh.domain.compare import ratio
 from ktxh.domain.dataset import Dataset
 from ktxh.domain.importing import CellRef, Entry, Issue, Problem, SourceInfo, describe_key
 from ktxh.domain.numbers import decimals_of
+from ktxh.domain.orgunits import period_day
 from ktxh.domain.report import ReportMeta
-from ktxh.domain.tables import CellIndex
+from ktxh.domain.tables import CellIndex, Shown, shown_columns, value_cell
+from ktxh.domain.targets import is_target_text, rate_cell, report_day
 from ktxh.io.publish import report_cells
 
 Key = tuple[str, str, int, str]
@@ -56,7 +58,6 @@ HEADER_TOP = 4
 NAME_WIDTH, UNIT_WIDTH = 44, 10
 
 _TOP_LEVEL_STT = re.compile(r"^(?:[IVXLC]+|[A-Z])$")
-_MAIN = (("plan", 0, "Kế hoạch giao"), ("h1", 0, "TH 6 tháng"), ("estimate", 0, "Ước TH cả năm"))
 
 
 class AnnexError(ValueError):
@@ -69,14 +70,13 @@ def sheet_name(form: Form) -> str:
 
 @dataclass
 class Layout:
-    """Where everything of one form goes on its sheet (0-based rows and columns)."""
+    """Where everything of one form goes on its sheet (0-based rows and columns): the
+    form's declared columns (:func:`ktxh.domain.tables.shown_columns`) from column 3."""
 
     form: Form
     sheet: str
-    main: list[tuple[str, int, int, str]]  # (measure, year, col, header) of Năm Y
-    next_col: int | None  # the next year's plan (Tổng cộng)
-    units: list[tuple[str, str, int]]  # (orgunit code, name, col) under "Trong đó"
-    ratios: list[tuple[RatioSpec, int]]  # comparison columns
+    year: int  # the round the layout is for
+    columns: list[tuple[Shown, int]]  # every shown column with its sheet column
     note_col: int
     header_rows: int
     rows: dict[str, int] = field(default_factory=dict)  # indicator code -> row
@@ -90,50 +90,39 @@ class Layout:
     def last_col(self) -> int:
         return self.note_col
 
+    @property
+    def values(self) -> list[tuple[Shown, int]]:
+        return [(s, c) for s, c in self.columns if s.kind == "value"]
+
+    @property
+    def ratios(self) -> list[tuple[Shown, int]]:
+        return [(s, c) for s, c in self.columns if s.kind == "ratio"]
+
 
 def _layout(ds: Dataset, form: Form, indicators: list[Indicator]) -> Layout:
     y = ds.reference_year
     top = ds.top_orgunit
-    columns = set(form.columns)
-    col = 3
-    main = []
-    for measure, offset, header in _MAIN:
-        if measure in columns:
-            main.append((measure, y + offset, col, header))
-            col += 1
-    next_col = None
-    if "next_plan" in columns:
-        next_col = col
-        col += 1
-    units: list[tuple[str, str, int]] = []
-    if form.has_unit_breakdown and next_col is not None:
-        for child in ds.breakdown_units(top):
-            units.append((child.code, child.name, col))
-            col += 1
-    ratios = []
-    for key in ("estimate_plan", "nextplan_estimate"):
-        if f"ratio_{key}" in columns:
-            ratios.append((RATIO_BY_KEY[key], col))
-            col += 1
+
+    def units_on(measure: str, year: int) -> list[tuple[str, str]]:
+        return [(u.code, u.name) for u in ds.tree.children(top, on=period_day(year, measure))]
+
+    shown = shown_columns(form, y, units_on)
+    columns = [(s, 3 + i) for i, s in enumerate(shown)]
+    has_units = any(s.orgunit is not None for s in shown)
     layout = Layout(
         form=form,
         sheet=sheet_name(form),
-        main=main,
-        next_col=next_col,
-        units=units,
-        ratios=ratios,
-        note_col=col,
-        header_rows=3 if units else 2,
+        year=y,
+        columns=columns,
+        note_col=3 + len(shown),
+        header_rows=3 if has_units else 2,
     )
-    for measure, year, c, _ in main:
-        layout.cols[(top, year, measure)] = c
-    if next_col is not None:
-        layout.cols[(top, y + 1, "plan")] = next_col
-    for code, _, c in units:
-        layout.cols[(code, y + 1, "plan")] = c
-    for spec, c in ratios:
-        assert spec.printed_measure is not None
-        layout.cols[(top, y + spec.printed_year_offset, spec.printed_measure)] = c
+    for s, c in columns:
+        if s.kind == "value":
+            layout.cols.setdefault((s.orgunit or top, s.year, s.measure), c)
+        elif s.spec is not None and s.spec.printed_measure is not None:
+            key = (top, y + s.spec.printed_year_offset, s.spec.printed_measure)
+            layout.cols.setdefault(key, c)
     for i, ind in enumerate(indicators):
         layout.rows[ind.code] = layout.first_row + i
     return layout
@@ -253,6 +242,113 @@ def _merge(ws: Any, r1: int, c1: int, r2: int, c2: int, text: str, fmt: Any) -> 
         ws.merge_range(r1, c1, r2, c2, text, fmt)
 
 
+HeaderCell = tuple[int, int, int, int, str]
+"""(first row, first column, last row, last column, text) of a header cell."""
+
+
+def _value_blocks(layout: Layout) -> list[list[tuple[Shown, int]]]:
+    """The value columns by declared column: a column and, after it, its units."""
+    blocks: list[list[tuple[Shown, int]]] = []
+    for s, c in layout.columns:
+        if s.kind != "value":
+            continue
+        if s.orgunit is not None and blocks:
+            blocks[-1].append((s, c))
+        else:
+            blocks.append([(s, c)])
+    return blocks
+
+
+def header_cells(layout: Layout, y: int) -> list[HeaderCell]:
+    """Every cell of a form's header for round ``y``, as the forms print it: "Năm Y"
+    over that year's measures, "Định hướng kế hoạch năm Y+1" over next year's plan
+    ("Tổng cộng" and, "Trong đó", the units where it is broken down), a period's
+    plan years under "Kế hoạch giai đoạn", "So sánh (%)" over the comparisons,
+    "Đánh giá", "Ghi chú"."""
+    top, bottom = HEADER_TOP, HEADER_TOP + layout.header_rows - 1
+    out: list[HeaderCell] = [
+        (top, 0, bottom, 0, "STT"),
+        (top, 1, bottom, 1, "Chỉ tiêu"),
+        (top, 2, bottom, 2, "Đơn vị tính"),
+    ]
+    blocks = _value_blocks(layout)
+    # (group text, own header or None for a single cell down to the bottom) per block
+    labels: list[tuple[str, str | None]] = []
+    for block in blocks:
+        col = block[0][0].column
+        measure, year = col.ref.at(y)
+        if col.units:
+            labels.append((col.group(y), "Tổng cộng"))
+        elif measure == "plan" and col.ref.year.absolute is not None:
+            labels.append(("", f"Năm {year}"))  # a period's plan: grouped below
+        elif measure == "plan" and year == y + 1:
+            labels.append((col.group(y), None))
+        else:
+            labels.append((col.group(y), col.header(y)))
+    # a run of absolute plan years is one period: "Kế hoạch giai đoạn 2026-2028"
+    i = 0
+    while i < len(blocks):
+        if labels[i][0] == "":
+            j = i
+            while j + 1 < len(blocks) and labels[j + 1][0] == "":
+                j += 1
+            first = blocks[i][0][0].column.ref.at(y)[1]
+            last = blocks[j][0][0].column.ref.at(y)[1]
+            text = f"Kế hoạch giai đoạn {first}-{last}" if j > i else f"Kế hoạch năm {first}"
+            for k in range(i, j + 1):
+                labels[k] = (text, labels[k][1])
+            i = j + 1
+        else:
+            i += 1
+    i = 0
+    while i < len(blocks):
+        group, own = labels[i]
+        block = blocks[i]
+        first_col, last_col = block[0][1], block[-1][1]
+        if own is None:
+            out.append((top, first_col, bottom, first_col, group))
+            i += 1
+            continue
+        if block[0][0].column.units:
+            out.append((top, first_col, top, last_col, group))
+            out.append((top + 1, first_col, bottom, first_col, own))
+            if len(block) > 1:
+                out.append((top + 1, block[1][1], top + 1, last_col, "Trong đó"))
+                out.extend((bottom, c, bottom, c, s.unit_name) for s, c in block[1:])
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(blocks)
+            and labels[j + 1][0] == group
+            and labels[j + 1][1] is not None
+            and not blocks[j + 1][0][0].column.units
+            and blocks[j + 1][0][1] == blocks[j][-1][1] + 1
+        ):
+            j += 1
+        out.append((top, first_col, top, blocks[j][-1][1], group))
+        for k in range(i, j + 1):
+            own_text = labels[k][1]
+            assert own_text is not None
+            out.append((top + 1, blocks[k][0][1], bottom, blocks[k][0][1], own_text))
+        i = j + 1
+    # consecutive comparisons under one "So sánh (%)"; a rating is a column of its own
+    runs: list[list[tuple[Shown, int]]] = []
+    for shown, c in layout.columns:
+        if shown.kind == "rating":
+            out.append((top, c, bottom, c, shown.column.header(y)))
+        elif shown.kind == "ratio":
+            if runs and runs[-1][-1][1] == c - 1:
+                runs[-1].append((shown, c))
+            else:
+                runs.append([(shown, c)])
+    for run in runs:
+        out.append((top, run[0][1], top, run[-1][1], "So sánh (%)"))
+        out.extend((top + 1, c, bottom, c, shown.column.header(y)) for shown, c in run)
+    out.append((top, layout.note_col, bottom, layout.note_col, "Ghi chú"))
+    return out
+
+
 def _write_header(
     ws: Any, layout: Layout, fmts: Formats, y: int, meta: ReportMeta, inverted: bool = False
 ) -> None:
@@ -281,49 +377,17 @@ def _write_header(
         fmts.get(italic=True, font_size=12, align="center"),
     )
     h = fmts.get(bold=True, align="center", text_wrap=True, border=1)
+    ratio_cols = {c for _, c in layout.ratios}
+    for r1, c1, r2, c2, text in header_cells(layout, y):
+        marked = inverted and r1 == HEADER_TOP + 1 and c1 in ratio_cols
+        _merge(ws, r1, c1, r2, c2, text + (INVERTED_HEADER_MARK if marked else ""), h)
+        if marked:
+            ws.write_comment(
+                r1, c1, INVERTED_COMMENT, {"author": "ktxh", "x_scale": 2, "font_name": FONT}
+            )
     top, bottom = HEADER_TOP, HEADER_TOP + layout.header_rows - 1
-    _merge(ws, top, 0, bottom, 0, "STT", h)
-    _merge(ws, top, 1, bottom, 1, "Chỉ tiêu", h)
-    _merge(ws, top, 2, bottom, 2, "Đơn vị tính", h)
-    if layout.main:
-        first, last_main = layout.main[0][2], layout.main[-1][2]
-        _merge(ws, top, first, top, last_main, f"Năm {y}", h)
-        for _, _, c, text in layout.main:
-            _merge(ws, top + 1, c, bottom, c, text, h)
-    if layout.next_col is not None:
-        label = f"Định hướng kế hoạch năm {y + 1}"
-        if layout.units:
-            c0, c1 = layout.next_col, layout.units[-1][2]
-            _merge(ws, top, c0, top, c1, label, h)
-            _merge(ws, top + 1, c0, bottom, c0, "Tổng cộng", h)
-            _merge(ws, top + 1, layout.units[0][2], top + 1, c1, "Trong đó", h)
-            for _, name, c in layout.units:
-                ws.write_string(bottom, c, name, h)
-        else:
-            _merge(ws, top, layout.next_col, bottom, layout.next_col, label, h)
-    if layout.ratios:
-        _merge(ws, top, layout.ratios[0][1], top, layout.ratios[-1][1], "So sánh (%)", h)
-        for spec, c in layout.ratios:
-            mark = INVERTED_HEADER_MARK if inverted else ""
-            _merge(ws, top + 1, c, bottom, c, ratio_header(spec, y) + mark, h)
-            if inverted:
-                ws.write_comment(
-                    top + 1,
-                    c,
-                    INVERTED_COMMENT,
-                    {"author": "ktxh", "x_scale": 2, "font_name": FONT},
-                )
-    _merge(ws, top, layout.note_col, bottom, layout.note_col, "Ghi chú", h)
     for r in range(top, bottom + 1):
         ws.set_row(r, 48 if r == bottom else 22)
-
-
-def ratio_header(spec: RatioSpec, y: int) -> str:
-    if spec.key == "estimate_plan":
-        return f"Ước TH cả năm {y}/Kế hoạch {y}"
-    if spec.key == "nextplan_estimate":
-        return f"Định hướng {y + 1}/Ước TH năm {y}"
-    return spec.label
 
 
 def _row_style(ind: Indicator, depth: int) -> dict[str, Any]:
@@ -346,14 +410,17 @@ def _page_setup(ws: Any, layout: Layout) -> None:
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, NAME_WIDTH)
     ws.set_column(2, 2, UNIT_WIDTH)
-    for _, _, c, _ in layout.main:
-        ws.set_column(c, c, 10)
-    if layout.next_col is not None:
-        ws.set_column(layout.next_col, layout.next_col, 11)
-    if layout.units:
-        ws.set_column(layout.units[0][2], layout.units[-1][2], 9)
-    for _, c in layout.ratios:
-        ws.set_column(c, c, 12)
+    y = layout.year
+    for s, c in layout.columns:
+        if s.kind == "ratio" or s.kind == "rating":
+            width = 12
+        elif s.orgunit is not None:
+            width = 9
+        elif s.column.units or (s.measure == "plan" and s.year == y + 1):
+            width = 11
+        else:
+            width = 10
+        ws.set_column(c, c, width)
     ws.set_column(layout.note_col, layout.note_col, 10)
 
 
@@ -394,10 +461,7 @@ class _Sheet:
         self.marks, self.y, self.top = marks, year, top
         self.ratio_decimals = ratio_decimals
         self.used_computed = False
-        self.value_cols = [(top, yr, measure, c) for measure, yr, c, _ in layout.main]
-        if layout.next_col is not None:
-            self.value_cols.append((top, year + 1, "plan", layout.next_col))
-        self.value_cols += [(code, year + 1, "plan", c) for code, _, c in layout.units]
+        self.value_cols = [(s.orgunit or top, s.year, s.measure, c) for s, c in layout.values]
 
     def _mark(self, key: Key, props: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         hit = self.marks.get(key)
@@ -435,7 +499,7 @@ class _Sheet:
         }
         for org, year, measure, c in self.value_cols:
             key = (ind.code, org, year, measure)
-            cell = cells[key]
+            cell = value_cell(cells, ind.code, org, year, measure)
             if group or not (cell.present or cell.computed):
                 kind = "blank"
             elif cell.value is None:
@@ -465,27 +529,38 @@ class _Sheet:
             elif kind == "text":
                 # a printed "-" (or ditto mark): text, never a formula
                 ws.write_string(row, c, cell.printed or NONE_TEXT, fmt)
+            elif kind == "number" and is_target_text(cell.printed):
+                # a target as the resolution writes it ("6,5-7", "trên 90"): text, as written
+                ws.write_string(row, c, cell.printed, fmt if key in self.marks else plain["text"])
             else:
                 ws.write_number(row, c, cell.value, fmt)
             self._comment(row, c, comment)
         y, top = self.y, self.top
         inverted = layout.form.ratio_convention.inverts(ind.direction) and ind.comparable
-        for spec, c in layout.ratios:
-            assert spec.printed_measure is not None
-            key = (ind.code, top, y + spec.printed_year_offset, spec.printed_measure)
-            props, comment = self._mark(key, dict(style))
-            dec = self.ratio_decimals.get((layout.form.number, spec.printed_measure), 0)
+        for shown, c in layout.ratios:
+            spec = shown.spec
+            assert spec is not None
+            if spec.printed_measure is not None:
+                key = (ind.code, top, y + spec.printed_year_offset, spec.printed_measure)
+                props, comment = self._mark(key, dict(style))
+                dec = self.ratio_decimals.get((layout.form.number, spec.printed_measure), 0)
+            else:
+                props, comment, dec = dict(style), None, 0
             fmt = fmts.get(num_format=number_format(dec), **props)
             if group or not ind.comparable:
                 ws.write_blank(row, c, None, fmt)
                 self._comment(row, c, comment)
                 continue
-            new = cells[(ind.code, top, y + spec.new[1], spec.new[0])].value
-            old = cells[(ind.code, top, y + spec.old[1], spec.old[0])].value
+            new = value_cell(cells, ind.code, top, y + spec.new[1], spec.new[0]).value
+            old = value_cell(cells, ind.code, top, y + spec.old[1], spec.old[0]).value
             cached = ratio(new, old, ind.direction, ind.comparable, layout.form.ratio_convention)
             new_col = layout.cols.get((top, y + spec.new[1], spec.new[0]))
             old_col = layout.cols.get((top, y + spec.old[1], spec.old[0]))
-            if new_col is not None and old_col is not None:
+            typed = any(  # a target written as text: the number to reach, not a formula
+                is_target_text(value_cell(cells, ind.code, top, y + off, m).printed)
+                for m, off in (spec.new, spec.old)
+            )
+            if new_col is not None and old_col is not None and not typed:
                 formula = _formula(
                     xl_rowcol_to_cell(row, new_col), xl_rowcol_to_cell(row, old_col), inverted
                 )
@@ -539,6 +614,7 @@ def write_annex(
         sheet = _Sheet(ws, fmts, layout, cells, marks, y, top, ratio_dec)
         for ind in indicators:
             sheet.write_row(ind, ds.catalog.depth(ind.code))
+            _write_ratings(ws, fmts, layout, ind, ds.catalog.depth(ind.code), cells, ds, top)
         if sheet.used_computed:
             ws.write_string(
                 layout.first_row + len(indicators) + 1,
@@ -549,11 +625,38 @@ def write_annex(
     wb.close()
 
 
+def _write_ratings(
+    ws: Any,
+    fmts: Formats,
+    layout: Layout,
+    ind: Indicator,
+    depth: int,
+    cells: CellIndex,
+    ds: Dataset,
+    top: str,
+) -> None:
+    """The "Đánh giá" columns a form declares (``rating@Y``): the row's result of that
+    year (the actual, else the estimate) against its target in force on the report's
+    day: Vượt, Đạt, Không đạt; blank where it is not rated (docs/targets.md)."""
+    ratings = [(s, c) for s, c in layout.columns if s.kind == "rating"]
+    if not ratings:
+        return
+    fmt = fmts.get(align="center", **_row_style(ind, depth))
+    day = report_day(ds.meta)
+    for shown, c in ratings:
+        if ind.kind is RowKind.GROUP:
+            ws.write_blank(layout.rows[ind.code], c, None, fmt)
+            continue
+        rated = rate_cell(ind, top, shown.year, cells, ds.targets, day).main
+        if rated.rating is None:
+            ws.write_blank(layout.rows[ind.code], c, None, fmt)
+        else:
+            ws.write_string(layout.rows[ind.code], c, rated.label, fmt)
+
+
 # --- reading an annex back (a new year starts from last year's annex) ----------
 
 DITTO_MARKS = frozenset({'"', "“", "”", "''", "〃"})
-_YEAR = re.compile(r"^Năm (\d{4})$")
-_NEXT_YEAR = re.compile(r"^Định hướng kế hoạch năm (\d{4})$")
 
 
 def cell_text(value: object) -> str:
@@ -580,36 +683,30 @@ def cell_at(rows: Sequence[Sequence[object]], row: int, col: int) -> object:
     return rows[row][col]
 
 
+_HEADER_YEAR = re.compile(r"(\d{4})$")
+
+
 def _annex_year(layout: Layout, rows: Sequence[Sequence[object]]) -> tuple[int | None, int, int]:
-    """The year Y the sheet is about, from its header, and the cell it was read from."""
-    if layout.main:
-        col = layout.main[0][2]
-        m = _YEAR.match(cell_text(cell_at(rows, HEADER_TOP, col)))
-        return (int(m.group(1)) if m else None), HEADER_TOP, col
-    if layout.next_col is not None:
-        col = layout.next_col
-        m = _NEXT_YEAR.match(cell_text(cell_at(rows, HEADER_TOP, col)))
-        return (int(m.group(1)) - 1 if m else None), HEADER_TOP, col
+    """The year Y the sheet is about, from its header ("Năm 2023" over a column of year
+    Y, "Định hướng kế hoạch năm 2024" over next year's plan), and the cell it was read
+    from."""
+    for shown, col in layout.values:
+        ref = shown.column.ref
+        if shown.orgunit is not None or ref.year.absolute is not None:
+            continue
+        found = _HEADER_YEAR.search(cell_text(cell_at(rows, HEADER_TOP, col)))
+        return (int(found.group(1)) - ref.year.offset if found else None), HEADER_TOP, col
     return None, HEADER_TOP, 3
 
 
 def _annex_expected(ds: Dataset, layout: Layout, y: int) -> dict[tuple[int, int], str]:
     """The cells that identify the sheet's layout: title, headers, and every row."""
-    top, bottom = HEADER_TOP, HEADER_TOP + layout.header_rows - 1
-    out = {
-        (ROW_LABEL, 0): layout.form.label,
-        (top, 0): "STT",
-        (top, 1): "Chỉ tiêu",
-        (top, 2): "Đơn vị tính",
-    }
-    for _, _, c, header in layout.main:
-        out[(top + 1, c)] = header
-    if layout.next_col is not None:
-        out[(top, layout.next_col)] = f"Định hướng kế hoạch năm {y + 1}"
-        if layout.units:
-            out[(top + 1, layout.next_col)] = "Tổng cộng"
-            for _, name, c in layout.units:
-                out[(bottom, c)] = name
+    out = {(ROW_LABEL, 0): layout.form.label}
+    ratio_cols = {c for _, c in layout.ratios}
+    for r1, c1, _, _, text in header_cells(layout, y):
+        if r1 == HEADER_TOP + 1 and c1 in ratio_cols:
+            continue  # a comparison's header may carry the convention's mark
+        out[(r1, c1)] = text
     for ind in ds.catalog.in_form(layout.form.number):
         r = layout.rows[ind.code]
         out[(r, 0)] = ind.stt
@@ -704,7 +801,7 @@ def read_annex(
                 continue
             r = layout.rows[ind.code]
             for (org, year, measure), c in layout.cols.items():
-                if measure in PRINTED_RATIO_MEASURES:
+                if measure in PRINTED_RATIO_MEASURES or measure == "full":
                     continue  # the comparison columns are computed, never imported
                 ref = CellRef(file, layout.sheet, xl_rowcol_to_cell(r, c))
                 key = (ind.code, org, year + shift, measure)

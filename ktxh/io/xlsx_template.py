@@ -64,6 +64,7 @@ from ktxh.domain.importing import (
     describe_key,
 )
 from ktxh.domain.orgunits import OrgTree, OrgUnit
+from ktxh.domain.targets import TARGET_MEASURES, is_target_text, target_of_cell
 from ktxh.io.xlsx_forms import FONT, Formats, cell_at, cell_text, number_format, read_annex
 from ktxh.io.xlsx_safety import (
     DEFAULT_LIMITS,
@@ -99,12 +100,12 @@ REFERENCE_MEASURES = (
     ("estimate", "Ước TH cả năm"),
     ("actual", "Thực hiện cả năm"),
 )
-INPUT_MEASURES = (
-    ("plan", "plan", 0, "Kế hoạch giao"),
-    ("h1", "h1", 0, "TH 6 tháng"),
-    ("estimate", "estimate", 0, "Ước TH cả năm"),
-    ("next_plan", "plan", 1, ""),
-)
+INPUT_HEADERS = {
+    "plan": "Kế hoạch giao",
+    "h1": "TH 6 tháng",
+    "estimate": "Ước TH cả năm",
+    "actual": "Thực hiện cả năm",
+}
 
 
 class TemplateError(ValueError):
@@ -245,9 +246,12 @@ def _form_rows(catalog: Catalog, form: int, is_top: bool) -> list[Row]:
 
 
 def _columns(form: Form, year: int) -> tuple[Column, ...]:
+    """The year before (to look at; its actual is entered in this round), then the cells
+    the form's layout declares for the round (:meth:`FormLayout.entered`)."""
     out = []
     col = FIRST_VALUE_COL
     ref_group = f"Năm {year - 1}"
+    before = set()
     for measure, header in REFERENCE_MEASURES:
         # the year before is there to look at; its actual is entered in this round
         entered = measure == "actual"
@@ -256,12 +260,16 @@ def _columns(form: Form, year: int) -> tuple[Column, ...]:
                 measure, year - 1, col, ref_group, header + (" (nhập)" if entered else ""), entered
             )
         )
+        before.add((measure, year - 1))
         col += 1
-    for flag, measure, offset, header in INPUT_MEASURES:
-        if flag not in form.columns:
+    for measure, y in form.layout.entered(year):
+        if (measure, y) in before:
             continue
-        group = f"Năm {year}" if offset == 0 else f"Kế hoạch năm {year + 1}"
-        out.append(Column(measure, year + offset, col, group, header, True))
+        if measure == "plan" and y == year + 1:
+            group, header = f"Kế hoạch năm {y}", ""
+        else:
+            group, header = f"Năm {y}", INPUT_HEADERS[measure]
+        out.append(Column(measure, y, col, group, header, True))
         col += 1
     return tuple(out)
 
@@ -370,6 +378,18 @@ VALIDATIONS = {
         "Số đếm phải là số nguyên không âm (hoặc dấu - nếu không có số liệu).",
     ),
 }
+# a plan cell may also hold a target as a resolution writes it (text: ktxh reads it on
+# import); a number typed there is held to the same rule as in the other cells
+VALIDATIONS.update(
+    {
+        f"{kind}+target": (
+            formula.replace('OR({c}="-",', 'OR({c}="-",ISTEXT({c}),', 1),
+            message + " Ô kế hoạch nhận cả chỉ tiêu như nghị quyết viết: 6,5-7; trên 90; "
+            "dưới 3; khoảng 5.000.",
+        )
+        for kind, (formula, message) in list(VALIDATIONS.items())
+    }
+)
 
 
 def write_template(
@@ -395,7 +415,7 @@ def write_template(
         ds.catalog, ds.tree, ds.top_orgunit, name, orgunit, y, forms, department
     )
     created = created or datetime.now().astimezone()
-    stored = _stored_cells(ds, orgunit, {y - 1, y, y + 1})
+    stored = _stored_cells(ds, orgunit, {c.year for sh in layout.sheets for c in sh.columns})
     options: dict[str, Any] = {
         "strings_to_formulas": False,
         "strings_to_numbers": False,
@@ -507,7 +527,8 @@ def _write_sheet(
         0,
         ROW_HINT,
         last,
-        f"Nhập số vào các ô nền vàng (dấu - nếu không có số liệu). Các cột năm {y - 1} chỉ để "
+        f"Nhập số vào các ô nền vàng (dấu - nếu không có số liệu; ô kế hoạch nhận cả chỉ tiêu "
+        f"như nghị quyết viết: 6,5-7, trên 90). Các cột năm {y - 1} chỉ để "
         "tham khảo. Không thêm, xóa hay di chuyển dòng, cột (xem trang «Hướng dẫn»).",
         fmts.get(italic=True, font_size=10, text_wrap=True),
     )
@@ -577,13 +598,24 @@ def _write_sheet(
                 ws.write_blank(r.row, c.col, None, fmts.get(**props))
             elif cell.value is None:
                 ws.write_string(r.row, c.col, "-", fmts.get(align="right", **props))
+            elif is_target_text(cell.printed):  # "6,5-7", "trên 90": as written
+                ws.write_string(r.row, c.col, cell.printed, fmts.get(align="right", **props))
             else:
                 ws.write_number(r.row, c.col, cell.value, fmts.get(**props))
         if r.input and sheet.inputs:
             kind = _validation_kind(ds, ind)
-            first = xl_rowcol_to_cell(r.row, sheet.inputs[0].col)
-            end = xl_rowcol_to_cell(r.row, sheet.inputs[-1].col)
-            validations.setdefault(kind, []).append(f"{first}:{end}")
+            # runs of input columns of one kind: plan cells also take targets
+            runs: list[tuple[str, int, int]] = []
+            for c in sheet.inputs:
+                k = f"{kind}+target" if c.measure in TARGET_MEASURES else kind
+                if runs and runs[-1][0] == k and runs[-1][2] == c.col - 1:
+                    runs[-1] = (k, runs[-1][1], c.col)
+                else:
+                    runs.append((k, c.col, c.col))
+            for k, a, b in runs:
+                first = xl_rowcol_to_cell(r.row, a)
+                end = xl_rowcol_to_cell(r.row, b)
+                validations.setdefault(k, []).append(f"{first}:{end}")
     for kind, ranges in validations.items():
         formula, message = VALIDATIONS[kind]
         first_cell = ranges[0].split(":")[0]
@@ -647,6 +679,8 @@ def _write_identity(
         ws.write_string(row, 1, ref)
         if cell.value is None:
             ws.write_string(row, 2, "-")
+        elif is_target_text(cell.printed):
+            ws.write_string(row, 2, cell.printed)
         else:
             ws.write_number(row, 2, cell.value)
 
@@ -785,6 +819,10 @@ def _identity(rows: list[list[object]]) -> tuple[dict[str, str], dict[tuple[str,
             bases[key] = Stored(True, float(c))
         elif norm(c) == "-":
             bases[key] = NONE_MARK
+        elif isinstance(c, str) and is_target_text(norm(c)):  # a target, as written
+            target = target_of_cell(None, norm(c))
+            if target is not None:
+                bases[key] = Stored(True, float(target.number), target.text)
     return facts, bases
 
 

@@ -24,6 +24,7 @@ from ktxh.domain.importing import Department
 from ktxh.domain.narrative import Claim
 from ktxh.domain.orgunits import OrgTree
 from ktxh.domain.orgunits import OrgUnit as DomainOrgUnit
+from ktxh.domain.targets import TargetBook
 from ktxh.domain.values import SCHEMA, ValueTable
 from ktxh.io.datapackage import (
     claim_from_row,
@@ -159,9 +160,10 @@ def dataset_from_store(year: int | None = None) -> Dataset:
     parts = static_parts(plan)
     year = current_year(plan) if year is None else year
     info = round_info(year) or RoundInfo(year)
-    claims: list[Claim] = []
-    for r in parts.claim_rows:
-        claims.append(claim_from_row(r, year))
+    # the numbers the claims state were printed in the report of the round they were
+    # written for: ``claims_year``, recorded when a later round is opened
+    printed_in = int(plan.meta.get("claims_year") or plan.reference_year)
+    claims: list[Claim] = [claim_from_row(r, year, printed_in) for r in parts.claim_rows]
     return Dataset(
         plan.name,
         meta_for_round(plan.meta, info),
@@ -172,4 +174,12 @@ def dataset_from_store(year: int | None = None) -> Dataset:
         dict(parts.unplaced),
         list(parts.rules),
         list(parts.departments),
+        _target_book(),
     )
+
+
+def _target_book() -> TargetBook:
+    """The documents and targets in the store (read afresh: they change without a load)."""
+    from ktxh.store.targets import book_from_store
+
+    return book_from_store()

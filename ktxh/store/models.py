@@ -26,6 +26,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ktxh.domain.catalog import Form as DomainForm
+from ktxh.domain.layout import FormLayout
+from ktxh.domain.years import render
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -40,7 +44,7 @@ class Form(models.Model):
 
     number = models.PositiveSmallIntegerField(primary_key=True)
     title = models.TextField()
-    columns = models.CharField(max_length=200)  # space separated, as in forms.csv
+    columns = models.TextField()  # the declared layout, as in forms.csv (ktxh.domain.layout)
     row = models.JSONField(default=dict)
 
     class Meta:
@@ -54,8 +58,16 @@ class Form(models.Model):
         return f"Biểu số {self.number}"
 
     @property
+    def layout(self) -> FormLayout:
+        return DomainForm(self.number, self.title, tuple(self.columns.split())).layout
+
+    def title_for(self, year: int) -> str:
+        """The title as round ``year`` prints it ("... NĂM {Y+1}" -> "... NĂM 2025")."""
+        return render(self.title, year)
+
+    @property
     def has_unit_breakdown(self) -> bool:
-        return "units" in self.columns.split()
+        return self.layout.has_unit_breakdown
 
 
 class MeasureUnit(models.Model):

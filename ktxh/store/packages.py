@@ -64,6 +64,9 @@ def checksum(directory: Path) -> str:
 # --- load ---------------------------------------------------------------------------
 
 PLAN_TABLES: tuple[type[Any], ...] = (
+    models.TargetEvent,
+    models.Target,
+    models.Document,
     models.DraftItem,
     models.DraftValue,
     models.Draft,
@@ -245,6 +248,7 @@ def _insert(pkg: Package) -> dict[str, int]:
     )
     reset_sequences(models.Value, models.ValueChange)
     _insert_workflow(rows["submissions"], rows["submission_events"])
+    _insert_targets(rows)
     return counts
 
 
@@ -487,6 +491,7 @@ def dump(directory: Path | str) -> dict[str, int]:
                 RESOURCES["audit"].columns,
                 AUDIT_TYPES,
             ),
+            **_target_tables(),
         }
         return write_package(target, plan.head, tables, settings.TIME_ZONE)
 
@@ -520,3 +525,135 @@ def _frames(sql: str, columns: tuple[str, ...], types: dict[str, Any]) -> Iterat
                     pl.col(c).dt.replace_time_zone("UTC") for c in columns if c in STAMPS
                 )
             yield frame
+
+
+# --- targets and the documents that set them (ktxh.store.targets) ---------------------
+
+
+def _insert_targets(rows: dict[str, list[dict[str, str]]]) -> None:
+    """Documents, their targets and the targets' history, as the package holds them."""
+    models.Document.objects.bulk_create(
+        models.Document(
+            code=r["code"],
+            kind=r["kind"],
+            number=r["number"],
+            day=date.fromisoformat(r["date"]),
+            issuer=r["issuer"],
+            level=r["level"],
+            title=r["title"],
+            amends_id=r["amends"] or None,
+            note=r["note"],
+            recorded_at=_when(r["recorded_at"]),
+            recorded_by=r["recorded_by"],
+        )
+        for r in rows.get("documents", [])
+    )
+    models.Target.objects.bulk_create(
+        models.Target(
+            indicator_id=r["indicator"],
+            orgunit_id=r["orgunit"],
+            year=int(r["year"]),
+            measure=r["measure"] or "plan",
+            document_id=r["document"] or None,
+            **_target_structure(r),
+            note=r["note"],
+            recorded_at=_when(r["recorded_at"]),
+            recorded_by=r["recorded_by"],
+        )
+        for r in rows.get("targets", [])
+    )
+    models.TargetEvent.objects.bulk_create(
+        models.TargetEvent(
+            at=_at(r["at"]),
+            username=r["user"],
+            action=r["action"],
+            document=r["document"],
+            indicator=r["indicator"],
+            orgunit=r["orgunit"],
+            year=int(r["year"]) if r["year"] else None,
+            measure=r["measure"],
+            old=r["old"],
+            new=r["new"],
+            source=r["source"],
+        )
+        for r in rows.get("target_events", [])
+    )
+
+
+def _target_structure(r: dict[str, str]) -> dict[str, Any]:
+    """The text and structure of a target row (read from the text where not stated)."""
+    from ktxh.domain.targets import parse_target, target_columns
+
+    target = parse_target(r["text"])
+    assert target is not None  # read_package has read it
+    cols = target_columns(target)
+    return {
+        "text": r["text"],
+        "kind": cols["kind"],
+        "low": cols["low"],
+        "high": cols["high"],
+        "low_strict": target.low_strict,
+        "high_strict": target.high_strict,
+    }
+
+
+def _target_tables() -> dict[str, Any]:
+    """The dump's documents (by date), targets (by cell, then document) and their
+    history (oldest first); the order is made in Python, the same on every database."""
+    targets = sorted(
+        models.Target.objects.all(),
+        key=lambda t: (t.indicator_id, t.orgunit_id, t.year, t.measure, t.document_id or ""),
+    )
+    return {
+        "documents": (
+            (
+                d.code,
+                d.kind,
+                d.number,
+                d.day,
+                d.issuer,
+                d.level,
+                d.title,
+                d.amends_id or "",
+                d.note,
+                _local(d.recorded_at),
+                d.recorded_by,
+            )
+            for d in sorted(models.Document.objects.all(), key=lambda d: (d.day, d.code))
+        ),
+        "targets": [
+            (
+                t.indicator_id,
+                t.orgunit_id,
+                t.year,
+                t.measure,
+                t.document_id or "",
+                t.text,
+                t.kind,
+                t.low,
+                t.high,
+                int(t.low_strict),
+                int(t.high_strict),
+                t.note,
+                _local(t.recorded_at),
+                t.recorded_by,
+            )
+            for t in targets
+        ],
+        "target_events": (
+            (
+                _local(e.at),
+                e.username,
+                e.action,
+                e.document,
+                e.indicator,
+                e.orgunit,
+                e.year,
+                e.measure,
+                e.old,
+                e.new,
+                e.source,
+            )
+            for e in models.TargetEvent.objects.order_by("id")
+        ),
+    }

@@ -329,15 +329,17 @@ def replace_catalog(actor: AbstractBaseUser | str, catalog: CatalogRead) -> Cata
         tables["values"] = [pkg.frames["values"].drop("_row")]
         tables["audit"] = [pkg.frames["audit"].drop("_row")]
         write_package(Path(tmp), head, tables)
-        drafts = [
-            (m, list(m.objects.all())) for m in (models.Draft, models.DraftValue, models.DraftItem)
-        ]
+        kept_drafts = list(models.Draft.objects.all())
+        kept_values = list(models.DraftValue.objects.all())
+        kept_items = list(models.DraftItem.objects.all())
         try:
             loaded = load(Path(tmp), user=who, replace=True)
         except PackageError as exc:
             raise PlanError(exc.problems, "Chưa đổi được danh mục") from None
-        for m, rows in drafts:  # the drafts of the plan stay with it
-            m.objects.bulk_create(rows)
+        # the drafts of the plan stay with it
+        models.Draft.objects.bulk_create(kept_drafts)
+        models.DraftValue.objects.bulk_create(kept_values)
+        models.DraftItem.objects.bulk_create(kept_items)
         event = models.LoadEvent.objects.order_by("-id").first()
         assert event is not None
         event.source = "ktxh catalog import"

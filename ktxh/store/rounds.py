@@ -226,6 +226,8 @@ def open_round(actor: User, year: int, due: date | None = None, note: str = "") 
         plan = Plan.objects.get(pk=plan.pk)
         head = plan.head
         meta = dict(head.get("ktxh") or {})
+        # the narrative's claims state numbers printed in the first round's report
+        meta.setdefault("claims_year", meta.get("reference_year"))
         meta["reference_year"] = year
         head["ktxh"] = meta
         plan.head = head

@@ -39,6 +39,7 @@ from django.utils import timezone
 from ktxh.domain.catalog import Direction
 from ktxh.domain.numbers import NumberError, format_number
 from ktxh.domain.targets import (
+    ACCEPTED,
     DOCUMENT_KIND_LABELS,
     TARGET_MEASURES,
     CellRating,
@@ -46,9 +47,12 @@ from ktxh.domain.targets import (
     TargetBook,
     TargetError,
     TargetRecord,
+    is_number_like,
     is_target_text,
+    looks_like_target,
     parse_target,
     rate_cell,
+    rating_dict,
     target_columns,
 )
 from ktxh.domain.targets import Document as DomainDocument
@@ -69,7 +73,13 @@ TEXT_LENGTH = 200
 
 
 class TargetRefused(ValueError):
-    """A change of the targets' book that cannot be made; the message is Vietnamese."""
+    """A change of the targets' book that cannot be made; the message is Vietnamese.
+    ``status``: the HTTP status the API answers with (422 invalid, 404 unknown, 423
+    locked)."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 # --- typing a target into a plan cell (called by actions.write_values) ----------------------
@@ -83,8 +93,12 @@ def typed_target(w: CellWrite, ind: IndicatorInfo, error: NumberError) -> tuple[
     from ktxh.store.actions import InvalidInput, check_number
 
     text = w.text or ""
-    if not is_target_text(text):
-        raise InvalidInput(str(error))
+    if not (is_target_text(text) and looks_like_target(text)):
+        # "4.70", "1e308", "abc": the number's own reason (and, for a plan cell holding
+        # words, what a target may look like)
+        plan = w.measure in TARGET_MEASURES and not is_number_like(text)
+        hint = f"; ô kế hoạch cũng nhận chỉ tiêu như văn bản viết: {ACCEPTED}" if plan else ""
+        raise InvalidInput(str(error) + hint)
     try:
         target = parse_target(text)
     except TargetError as exc:
@@ -239,63 +253,8 @@ def form_ratings(form: int, orgunit: str, year: int, on: date | None = None) -> 
     return [rate_cell(ind, orgunit, year, cells, book, day) for ind in indicators]
 
 
-def rating_record(r: CellRating) -> dict[str, Any]:
-    """A row's target and ratings as the API and the grid give them."""
-    res = r.resolved
-    target = res.target
-
-    def target_dict(t: DomainTarget | None) -> dict[str, Any] | None:
-        if t is None:
-            return None
-        return {
-            "text": t.shown(),
-            "kind": t.kind.value,
-            "describe": t.describe(),
-            "low": float(t.low) if t.low is not None else None,
-            "high": float(t.high) if t.high is not None else None,
-            "low_strict": t.low_strict,
-            "high_strict": t.high_strict,
-        }
-
-    def document_dict(d: DomainDocument | None) -> dict[str, Any] | None:
-        if d is None:
-            return None
-        return {
-            "code": d.code,
-            "kind": d.kind.value,
-            "kind_label": DOCUMENT_KIND_LABELS[d.kind],
-            "number": d.number,
-            "date": d.day.isoformat(),
-            "issuer": d.issuer,
-            "level": d.level,
-            "label": d.label,
-        }
-
-    return {
-        "indicator": r.indicator.code,
-        "orgunit": r.orgunit,
-        "year": r.year,
-        "target": target_dict(target),
-        "document": document_dict(res.source.document if res.source else None),
-        "sources": [
-            {"target": target_dict(s.target), "document": document_dict(s.document)}
-            for s in res.sources
-        ],
-        "history": [
-            {"target": target_dict(rec.target), "document": document_dict(doc)}
-            for rec, doc in res.history
-        ],
-        "conflicts": [{"message": c.message(), "compatible": c.compatible} for c in res.conflicts],
-        "ratings": {
-            m: {
-                "result": value,
-                "rating": a.code,
-                "label": a.label,
-                "reason": a.reason,
-            }
-            for m, value, a in r.results
-        },
-    }
+rating_record = rating_dict
+"""A row's target and ratings as the API and the grid give them."""
 
 
 # --- changes -----------------------------------------------------------------------------
@@ -459,9 +418,9 @@ def _cell(actor: User, key: Key) -> tuple[models.Indicator, models.OrgUnit]:
     ind = models.Indicator.objects.filter(code=indicator).first()
     org = models.OrgUnit.objects.filter(code=orgunit).first()
     if ind is None:
-        raise TargetRefused(f"Không có chỉ tiêu «{indicator}»")
+        raise TargetRefused(f"Không có chỉ tiêu «{indicator}»", 404)
     if org is None:
-        raise TargetRefused(f"Không có đơn vị «{orgunit}»")
+        raise TargetRefused(f"Không có đơn vị «{orgunit}»", 404)
     require(actor, "review", org, ind.form_id)
     where = f"{ind.code} ({ind.name}), {org.full_name}"
     if measure not in TARGET_MEASURES:
@@ -479,7 +438,7 @@ def _cell(actor: User, key: Key) -> tuple[models.Indicator, models.OrgUnit]:
         locks_for([(org.code, ind.form_id, year, measure)]), org.code, ind.form_id, year, measure
     )
     if lock is not None:
-        raise TargetRefused(f"{where}: {lock_message(lock)}")
+        raise TargetRefused(f"{where}: {lock_message(lock)}", 423)
     return ind, org
 
 
@@ -508,7 +467,7 @@ def set_target(
         raise TargetRefused("chỉ tiêu trống: ghi chỉ tiêu như văn bản viết (6,5-7%, trên 90)")
     doc = models.Document.objects.filter(code=document).first()
     if doc is None:
-        raise TargetRefused(f"văn bản «{document}» chưa có trong kho: ghi văn bản trước")
+        raise TargetRefused(f"văn bản «{document}» chưa có trong kho: ghi văn bản trước", 404)
     unit = ind.unit
     if target.suffix and unit and target.suffix != unit:
         raise TargetRefused(

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -309,3 +310,32 @@ def test_history_through_random_events(h: History, seed: int) -> None:
     assert values.equals(frozen)
     walk = tree.crosswalk(later, earlier)
     assert all(isinstance(p, Unknown) or p for p in walk.values())
+
+
+def test_the_actual_replaces_the_estimate_once_entered() -> None:
+    from ktxh.domain.catalog import Catalog, Form, Indicator
+    from ktxh.domain.history import compare_years, with_final
+
+    catalog = Catalog(
+        {1: Form(1, "Biểu", ("plan@Y", "estimate@Y"))},
+        {"X": Indicator("X", 1, 1, "Thu ngân sách", unit="tỷ đồng")},
+        {},
+    )
+    tree = OrgTree([OrgUnit("p", "Tỉnh", "tỉnh")], [])
+    rows = [
+        ("X", "p", 2024, "estimate", 200.0),
+        ("X", "p", 2025, "estimate", 230.0),
+    ]
+    frame = pl.DataFrame(
+        rows, schema=["indicator", "orgunit", "year", "measure", "value"], orient="row"
+    ).with_columns(pl.col("year").cast(pl.Int32))
+    growth = compare_years(frame, catalog, tree, 2025, "estimate", 2024, base_measure="full")
+    assert growth["base"].to_list() == [200.0] and growth["ratio"][0] == pytest.approx(115.0)
+    actual = pl.DataFrame([("X", "p", 2024, "actual", 184.0)], schema=frame.schema, orient="row")
+    both = pl.concat([frame, actual])
+    growth = compare_years(both, catalog, tree, 2025, "estimate", 2024, base_measure="full")
+    assert growth["base"].to_list() == [184.0] and growth["ratio"][0] == pytest.approx(125.0)
+    finals = with_final(both).filter(pl.col("measure") == "full").sort("year")
+    assert finals["value"].to_list() == [184.0, 230.0]
+    # both are kept
+    assert both.filter(pl.col("measure") == "estimate").height == 2

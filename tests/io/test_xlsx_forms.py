@@ -7,6 +7,7 @@ python-calamine for the values as a viewer shows them (cached formula results).
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from pathlib import Path
@@ -148,17 +149,18 @@ def test_every_sheet_has_its_header_rows(book: Any, dataset: Dataset) -> None:
         merged = {str(r) for r in ws.merged_cells.ranges}
         bottom = top + layout.header_rows - 1
         assert f"A{top}:A{bottom}" in merged
-        if layout.main:
-            assert ws.cell(top, layout.main[0][2] + 1).value == "Năm 2023"
-            assert [ws.cell(top + 1, c + 1).value for _, _, c, _ in layout.main] == [
-                h for _, _, _, h in layout.main
+        year_cols = [(sh, c) for sh, c in layout.values if sh.year == 2023]
+        if year_cols:
+            assert ws.cell(top, year_cols[0][1] + 1).value == "Năm 2023"
+            assert [ws.cell(top + 1, c + 1).value for _, c in year_cols] == [
+                sh.column.header(2023) for sh, _ in year_cols
             ]
-        if layout.units:
-            assert [ws.cell(bottom, c + 1).value for _, _, c in layout.units] == UNITS
+        unit_cols = [(sh, c) for sh, c in layout.values if sh.orgunit is not None]
+        if unit_cols:
+            assert [ws.cell(bottom, c + 1).value for _, c in unit_cols] == UNITS
         if layout.ratios:
             assert ws.cell(top, layout.ratios[0][1] + 1).value == "So sánh (%)"
-        expected_units = "units" in dataset.catalog.forms[n].columns
-        assert bool(layout.units) == expected_units
+        assert bool(unit_cols) == dataset.catalog.forms[n].has_unit_breakdown
         # page set-up: A4 landscape, fit to width, header rows on every page, frozen panes
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
         assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -227,7 +229,9 @@ def test_comparisons_are_formulas_with_cached_values(
         ws = book[f"Biểu {n}"]
         for ind in dataset.catalog.in_form(n):
             row = layout.rows[ind.code]
-            for spec, col in layout.ratios:
+            for shown_col, col in layout.ratios:
+                spec = shown_col.spec
+                assert spec is not None
                 cell = ws.cell(row + 1, col + 1)
                 viewer = _at(shown[f"Biểu {n}"], row, col)
                 if ind.kind is RowKind.GROUP or not ind.comparable:
@@ -295,13 +299,14 @@ def test_blank_totals_are_consolidated_from_the_units(book: Any, dataset: Datase
     cells = report_cells(dataset)
     filled = 0
     for n, layout in annex_layouts(dataset).items():
-        if layout.next_col is None:
+        next_col = layout.cols.get(("lai-chau", 2024, "plan"))
+        if next_col is None:
             continue
         for ind in dataset.catalog.in_form(n):
             cell = cells[(ind.code, "lai-chau", 2024, "plan")]
             if not cell.computed:
                 continue
-            xl = book[f"Biểu {n}"].cell(layout.rows[ind.code] + 1, layout.next_col + 1)
+            xl = book[f"Biểu {n}"].cell(layout.rows[ind.code] + 1, next_col + 1)
             assert xl.value == pytest.approx(cell.value) and xl.font.i, ind.code
             filled += 1
     assert filled > 0
@@ -375,3 +380,50 @@ def test_ratio_cache_matches_compare_on_a_known_row(shown: dict[str, list[list[A
     # Biểu 1 line 231: 169,5 / 207 = 81,88 -> printed 82
     value = shown["Biểu 1"][8][8]
     assert math.isclose(value, 169.5 / 207 * 100)
+
+
+# --- the declared layout (issue 13) -------------------------------------------
+
+
+def test_the_lai_chau_annex_is_unchanged_by_the_declared_layouts(
+    tmp_path: Path, dataset: Dataset
+) -> None:
+    """The workbook ktxh wrote before the forms declared their columns (kept, cell by
+    cell, in tests/io/golden) against the one written now from the converted forms."""
+    from tests.io.annex_cells import annex_cells, read_golden
+
+    assert all("@" in c for f in dataset.catalog.forms.values() for c in f.columns)
+    annex = tmp_path / "phu-luc.xlsx"
+    write_annex(dataset, annex)
+    golden = read_golden()
+    now = json.loads(json.dumps(annex_cells(annex)))
+    assert now["sheets"] == golden["sheets"]
+    for sheet in golden["sheets"]:
+        for part in ("merged", "widths", "print_area", "freeze"):
+            assert now[sheet][part] == golden[sheet][part], (sheet, part)
+        differ = {
+            k: (golden[sheet]["cells"].get(k), now[sheet]["cells"].get(k))
+            for k in set(golden[sheet]["cells"]) | set(now[sheet]["cells"])
+            if golden[sheet]["cells"].get(k) != now[sheet]["cells"].get(k)
+        }
+        assert not differ, (sheet, sorted(differ.items())[:5])
+
+
+def test_titles_and_headers_follow_the_round(tmp_path: Path, dataset: Dataset) -> None:
+    from ktxh.domain.dataset import catalog_for_round, meta_for_round
+    from ktxh.io.datapackage import read_package, shipped_package
+
+    package = read_package(shipped_package())
+    later = package.dataset(2025)
+    assert later.catalog.forms[1].title.endswith("NĂM 2026")
+    assert later.meta["report"]["title"].endswith("năm 2026")
+    assert later.meta["report"]["number"] == ""  # not issued yet
+    assert catalog_for_round(dataset.catalog, 2023).forms[1].title.endswith("NĂM 2024")
+    assert meta_for_round(dataset.meta, package.rounds()[2023])["report"]["number"] == "2547"
+    path = tmp_path / "2025.xlsx"
+    write_annex(later, path)
+    ws = openpyxl.load_workbook(path)["Biểu 2"]
+    texts = {c.value for row in ws.iter_rows(max_row=8) for c in row if c.value}
+    assert "Năm 2025" in texts and "Định hướng kế hoạch năm 2026" in texts
+    assert "Ước TH cả năm 2025/Kế hoạch 2025" in texts
+    assert not any("2023" in str(t) or "2024" in str(t) for t in texts)

@@ -256,13 +256,22 @@ def refusal(username: str, key=CELL, **kw) -> str:
     return problem.message
 
 
-@pytest.mark.parametrize("year", [0, 3, 1900, 2022, 2026, 40000, 10**12])
+@pytest.mark.parametrize("year", [0, 3, 1900, 2022, 2029, 40000, 10**12])
 def test_a_year_outside_the_stores_rounds_is_refused(plan: Plan, year: int) -> None:
     """The store holds round 2023: the cells of 2023 and the plan of 2024. A ward's
     write for year 10^12 made the dashboard and every download fail for everybody."""
     message = refusal("doan-ket", ("B02.009", "doan-ket", year, "plan"), text="1")
     assert f"kế hoạch năm {year} không thuộc kỳ báo cáo nào của kho" in message
     assert "kỳ năm 2023 (số liệu năm 2023, kế hoạch năm 2024, thực hiện cả năm 2022)" in message
+
+
+def test_a_later_plan_year_is_for_the_units_in_being_then(plan: Plan) -> None:
+    """A multi-year plan sets targets up to five years after its round; the wards of
+    Lai Châu end on 30 June 2025, so none of them has a plan of 2026."""
+    message = refusal("admin", ("B02.009", "doan-ket", 2026, "plan"), text="1")
+    assert "phường Đoàn Kết không tồn tại vào ngày 01/01/2026" in message
+    write("admin", "12,5", key=("B02.009", "lai-chau", 2025, "plan"))
+    assert current(("B02.009", "lai-chau", 2025, "plan")).value == 12.5
 
 
 def test_the_rounds_years_are_accepted(plan: Plan) -> None:

@@ -325,3 +325,53 @@ def test_paste_reports_every_skipped_cell_and_pages_run_under_the_csp(
     assert not refused, refused
     assert not errors, errors
     context.close()
+
+
+def test_the_planner_edits_a_form_with_its_wards_as_columns(
+    browser: Any, live_server: Any, tplan: Plan
+) -> None:
+    """Issue 13: the city's view of a form, as the annex shows it: the wards beside the
+    total, a ward's cell typed by the planner is saved, a comparison is computed and
+    cannot be typed into."""
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1600, "height": 950}, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, base, "admin")
+    page.goto(base + "/nhap-lieu/2/lai-chau/2023/")
+    page.click("#city-view")
+    page.wait_for_selector("#grid thead tr.groups")
+    heads = page.locator("#grid thead tr:last-child th").all_text_contents()
+    assert heads[3:7] == ["KH 2023", "TH 6 tháng 2023", "Ước TH 2023", "Tổng cộng"]
+    assert heads[7:14] == [
+        "Đoàn Kết",
+        "Tân Phong",
+        "Đông Phong",
+        "Quyết Thắng",
+        "Quyết Tiến",
+        "San Thàng",
+        "Sùng Phài",
+    ]
+    ward = cell(page, "B02.009|doan-ket|2024|plan")
+    assert ward.text_content() == "82,8"
+    ward.click()
+    page.keyboard.type("90,5")
+    page.keyboard.press("Enter")
+    wait_status(page, "Đã lưu")
+    assert ward.text_content() == "90,5"
+    stored = Value.objects.get(
+        indicator_id="B02.009", orgunit_id="doan-ket", year=2024, measure="plan"
+    )
+    assert stored.value == 90.5 and stored.updated_by == "admin"
+    # a comparison: computed, not editable, its panel says so
+    ratio = page.locator('tr[data-indicator="B02.009"] td.derived').first
+    before = ratio.text_content()
+    ratio.click()
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    assert ratio.text_content() == before
+    assert "tính từ các ô khác" in (page.locator("#panel-cell").text_content() or "")
+    shot(page, "14-cac-don-vi-canh-nhau")
+    assert not errors, errors
+    context.close()

@@ -49,6 +49,28 @@ def _write_body() -> str:
     )
 
 
+def _document_body() -> str:
+    return json.dumps({"code": "nq-thu", "kind": "nghi_quyet_hdnd", "date": "2023-12-15"})
+
+
+def _document() -> None:
+    from ktxh.store.targets import DocumentInput, record_document
+
+    record_document(user("admin"), DocumentInput("nq-thu", "nghi_quyet_hdnd", day="2023-12-15"))
+
+
+def _target_body() -> str:
+    return json.dumps(
+        {
+            "indicator": "B02.009",
+            "orgunit": "doan-ket",
+            "year": 2024,
+            "text": "83-85",
+            "document": "nq-thu",
+        }
+    )
+
+
 def _submitted() -> None:
     transition(
         user("doan-ket"),
@@ -56,6 +78,24 @@ def _submitted() -> None:
         Form.objects.get(number=2),
         2023,
         "submit",
+    )
+
+
+def _draft() -> None:
+    """A draft of a past report (number 777) with one review item."""
+    from django.utils import timezone
+
+    from ktxh.store.models import Draft, DraftItem
+
+    d = Draft.objects.create(pk=777, year=2023, files=["cu.xlsx"], created_at=timezone.now())
+    DraftItem.objects.create(
+        draft=d,
+        number=1,
+        kind="ditto",
+        where={"file": "cu.xlsx", "sheet": "Biểu 2", "row": 9, "col": 4},
+        message="dấu nháy",
+        keys=[["B02.009", "lai-chau", 2023, "plan"]],
+        confidence="medium",
     )
 
 
@@ -84,6 +124,13 @@ CASES = [
     Case("plan:status", "GET", "/trang-thai/", CITY),
     Case("plan:grid", "GET", "/nhap-lieu/2/doan-ket/2023/", FORM2_DOANKET),
     Case("plan:grid", "GET", "/nhap-lieu/1/lai-chau/2023/", (302, 200, 403, 403, 403, 403)),
+    Case(
+        "plan:grid",
+        "GET",
+        "/nhap-lieu/2/lai-chau/2023/?xem=don-vi",
+        (302, 200, 200, 403, 403, 403),
+        label="city view",
+    ),
     Case("plan:grid_save", "POST", "/nhap-lieu/luu/", (302, 200, 200, 403, 200, 403), _write_body),
     Case("plan:workflow", "POST", "/nop/doan-ket/2/2023/submit/", (302, 302, 302, 403, 302, 403)),
     Case(
@@ -111,6 +158,8 @@ CASES = [
     # nothing awaiting confirmation: back to the upload page
     Case("plan:import_confirm", "POST", "/nhap-excel/xac-nhan/", (302, 302, 302, 302, 302, 302)),
     Case("plan:ping", "GET", "/ping", (200, 200, 200, 200, 200, 200)),
+    Case("plan:rounds", "GET", "/ky-bao-cao/", CITY),
+    Case("plan:round_open", "POST", "/ky-bao-cao/mo/", (302, 400, 403, 403, 403, 403)),
     Case("api:openapi", "GET", "/api/openapi.json", (200, 200, 200, 200, 200, 200)),
     Case("api:session", "GET", "/api/session", (200, 200, 200, 200, 200, 200)),
     Case("api:orgunits", "GET", "/api/orgunits", API_ALL),
@@ -126,6 +175,24 @@ CASES = [
     ),
     Case("api:checks", "GET", "/api/checks?orgunit=doan-ket&form=2&year=2023", API_FORM2_DOANKET),
     Case("api:submissions", "GET", "/api/submissions?year=2023", API_ALL),
+    Case("api:ratings", "GET", "/api/ratings?orgunit=doan-ket&form=2&year=2023", API_FORM2_DOANKET),
+    Case("api:documents", "GET", "/api/documents", API_ALL),
+    Case(
+        "api:documents",
+        "POST",
+        "/api/documents",
+        (401, 200, 403, 403, 403, 403),
+        _document_body,
+        label="record",
+    ),
+    Case(
+        "api:targets",
+        "POST",
+        "/api/targets",
+        (401, 200, 403, 403, 403, 403),
+        _target_body,
+        setup=_document,
+    ),
     Case(
         "api:submission_action",
         "POST",
@@ -139,6 +206,48 @@ CASES = [
         (401, 200, 403, 403, 403, 403),
         setup=_submitted,
         label="approve",
+    ),
+    # a new plan: the administrator's (none of the demo accounts is one); the catalog
+    # workbook of the plan: its planner's
+    Case("plan:start", "GET", "/quan-tri/ke-hoach-moi/", (302, 403, 403, 403, 403, 403)),
+    Case("plan:catalog_workbook", "GET", "/quan-tri/danh-muc.xlsx", (302, 200, 403, 403, 403, 403)),
+    # past reports read into drafts: the city planner's
+    Case("plan:drafts", "GET", "/bao-cao-cu/", (302, 200, 403, 403, 403, 403)),
+    Case("plan:draft", "GET", "/bao-cao-cu/777/", (302, 200, 403, 403, 403, 403), setup=_draft),
+    Case(
+        "plan:draft_decide",
+        "POST",
+        "/bao-cao-cu/777/muc/1/",
+        (302, 302, 403, 403, 403, 403),
+        setup=_draft,
+    ),
+    Case(
+        "plan:draft_confirm",
+        "POST",
+        "/bao-cao-cu/777/xac-nhan/",
+        (302, 302, 403, 403, 403, 403),
+        setup=_draft,
+    ),
+    Case(
+        "plan:draft_discard",
+        "POST",
+        "/bao-cao-cu/777/bo/",
+        (302, 302, 403, 403, 403, 403),
+        setup=_draft,
+    ),
+    Case(
+        "plan:draft_workbook",
+        "GET",
+        "/bao-cao-cu/777/xem-lai.xlsx",
+        (302, 200, 403, 403, 403, 403),
+        setup=_draft,
+    ),
+    Case(
+        "plan:draft_review_upload",
+        "POST",
+        "/bao-cao-cu/777/bang-xem-lai/",
+        (302, 302, 403, 403, 403, 403),
+        setup=_draft,
     ),
 ]
 

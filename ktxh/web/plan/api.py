@@ -40,6 +40,7 @@ from ktxh.store.actions import (
     value_record,
     write_values,
 )
+from ktxh.store.frames import current_year
 from ktxh.store.models import (
     Form,
     Indicator,
@@ -320,12 +321,13 @@ def orgunits(request: HttpRequest) -> HttpResponse:
 
 @endpoint("GET")
 def forms(request: HttpRequest) -> HttpResponse:
+    year = current_year()
     return ok(
         [
             {
                 "number": f.number,
                 "label": f.label,
-                "title": f.title,
+                "title": f.title_for(year),
                 "columns": f.columns.split(),
                 "unit_breakdown": f.has_unit_breakdown,
             }
@@ -341,7 +343,7 @@ def form_detail(request: HttpRequest, form: int) -> HttpResponse:
         {
             "number": f.number,
             "label": f.label,
-            "title": f.title,
+            "title": f.title_for(current_year()),
             "columns": f.columns.split(),
             "unit_breakdown": f.has_unit_breakdown,
             "indicators": [

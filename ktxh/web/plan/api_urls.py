@@ -5,10 +5,14 @@ from __future__ import annotations
 from django.urls import path
 
 from ktxh.web.plan import api
+from ktxh.web.plan import targets as target_views
 
 app_name = "api"
 
 urlpatterns = [
+    path("ratings", target_views.ratings, name="ratings"),
+    path("documents", target_views.documents, name="documents"),
+    path("targets", target_views.set_target, name="targets"),
     path("openapi.json", api.openapi, name="openapi"),
     path("session", api.session, name="session"),
     path("orgunits", api.orgunits, name="orgunits"),

@@ -4,10 +4,10 @@ The whole plan is checked for the dashboard and the downloads; a data-entry
 grid asks only for its form, and the checks then run on the values of that
 form's indicators and of every indicator tied to them (their bases, the rows
 a declared rule holds them against), with the rules and claims that concern
-them. Results are cached per process until a value changes (the newest audit
-record's id is the data's stamp), so a grid that asks again after a save gets
-the checks recomputed for what changed, and one that merely reloads gets the
-cached ones.
+them. Results are cached per process until a value changes (:func:`data_stamp`,
+read from the database on every request), so a grid that asks again after a save
+gets the checks recomputed for what changed, and one that merely reloads gets the
+cached ones; a save through another application server changes the stamp too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from django.db.models import Max
+from django.db import connection
 
 from ktxh.domain.checks import CheckContext, Finding, run_checks
 from ktxh.domain.dataset import Dataset
@@ -35,11 +35,22 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, int | None], Checked] = {}
 
 
+# The newest audit record's id, and how many records there are among the last ids:
+# ids are handed out when a transaction inserts, not when it commits, so a save that
+# commits after a later one adds a record below the newest id (the count sees it).
+_NEWEST_CHANGES = (
+    f"SELECT MAX(id), COUNT(*) FROM {ValueChange._meta.db_table} "
+    f"WHERE id > (SELECT COALESCE(MAX(id), 0) FROM {ValueChange._meta.db_table}) - 10000"
+)
+
+
 def data_stamp() -> str:
     """Changes whenever a value changes or a dataset is (re)loaded."""
     plan = current_plan()
-    newest = ValueChange.objects.aggregate(m=Max("id"))["m"]
-    return f"{plan.pk}/{plan.loaded_at.isoformat()}/{newest or 0}"
+    with connection.cursor() as cursor:
+        cursor.execute(_NEWEST_CHANGES)
+        newest, recent = cursor.fetchone()
+    return f"{plan.pk}/{plan.loaded_at.isoformat()}/{newest or 0}/{recent}"
 
 
 def related_codes(ds: Dataset, codes: set[str]) -> set[str]:

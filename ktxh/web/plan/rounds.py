@@ -8,7 +8,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -55,6 +55,9 @@ def rounds_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def round_open(request: HttpRequest) -> HttpResponse:
+    scope = require_city(request.user)
+    if scope.role is not Role.PLANNER:
+        raise PermissionDenied("Chỉ chuyên viên kế hoạch của thành phố được mở kỳ báo cáo mới")
     raw = request.POST.get("year", "")
     if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
         raise BadRequest(f"Năm «{raw[:20]}» không hợp lệ")

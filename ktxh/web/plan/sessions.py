@@ -70,4 +70,7 @@ class StoreBackend(ModelBackend):
         if row is None:
             return None
         user = _user_from_row(row)
+        # a new object for each request: what is cached on it (the scope, the catalog's
+        # index: ktxh.store.lookup) lives as long as the request
+        setattr(user, "_ktxh_per_request", True)  # noqa: B010
         return user if self.user_can_authenticate(user) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ktxh.web.plan import rounds, views
+from ktxh.web.plan import drafts, rounds, start, views
 
 app_name = "plan"
 
@@ -41,4 +41,17 @@ urlpatterns = [
     path("ky-bao-cao/", rounds.rounds_page, name="rounds"),
     path("ky-bao-cao/mo/", rounds.round_open, name="round_open"),
     path("ping", views.ping, name="ping"),
+    path("quan-tri/ke-hoach-moi/", start.start, name="start"),
+    path("quan-tri/danh-muc.xlsx", start.catalog_workbook, name="catalog_workbook"),
+    path("bao-cao-cu/", drafts.draft_list, name="drafts"),
+    path("bao-cao-cu/<int:number>/", drafts.draft_page, name="draft"),
+    path("bao-cao-cu/<int:number>/muc/<int:item>/", drafts.draft_decide, name="draft_decide"),
+    path("bao-cao-cu/<int:number>/xac-nhan/", drafts.draft_confirm, name="draft_confirm"),
+    path("bao-cao-cu/<int:number>/bo/", drafts.draft_discard, name="draft_discard"),
+    path("bao-cao-cu/<int:number>/xem-lai.xlsx", drafts.draft_workbook, name="draft_workbook"),
+    path(
+        "bao-cao-cu/<int:number>/bang-xem-lai/",
+        drafts.draft_review_upload,
+        name="draft_review_upload",
+    ),
 ]

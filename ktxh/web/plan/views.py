@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ktxh.domain.catalog import Direction, RowKind
-from ktxh.domain.compare import performance, ratio, round_half_up
+from ktxh.domain.compare import ratio
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.numbers import format_number
 from ktxh.domain.tables import CellIndex
 from ktxh.io.xlsx_safety import mib_text
 from ktxh.io.xlsx_template import TemplateError
 from ktxh.store import actions, imports
-from ktxh.store.actions import display, expected
+from ktxh.store.actions import expected
 from ktxh.store.frames import NoPlan
 from ktxh.store.lookup import lookup
 from ktxh.store.models import (
@@ -38,12 +38,12 @@ from ktxh.store.models import (
     Round,
     Status,
     Submission,
-    Value,
     ValueChange,
 )
 from ktxh.store.permissions import Scope, can, require, require_city, scope_of
 from ktxh.web.plan import uploads
 from ktxh.web.plan.findings import checked
+from ktxh.web.plan.grid import grid_data
 from ktxh.web.plan.shortcuts import acting_user, get_or_404
 
 MEASURE_SHORT = {"plan": "KH", "h1": "TH 6 tháng", "estimate": "Ước TH", "actual": "TH cả năm"}
@@ -188,43 +188,6 @@ def status_board(request: HttpRequest) -> HttpResponse:
 # --- data entry grid -------------------------------------------------------------------
 
 
-@dataclass
-class GridCell:
-    key: str
-    text: str
-    version: int
-    editable: bool
-
-
-@dataclass
-class GridRow:
-    indicator: Indicator
-    depth: int
-    cells: list[GridCell] = field(default_factory=list)
-
-    @property
-    def is_group(self) -> bool:
-        return self.indicator.is_group
-
-
-def grid_columns(
-    year: int, measure: str | None, with_actual: bool = False
-) -> list[tuple[int, str, str]]:
-    """(year, measure, heading) of a grid of round ``year``: the actual of the year
-    before (when the store holds that round: the cycle goes on), the round's plan,
-    first half, estimate and next year's plan; or only the columns of one measure."""
-    cols = [
-        (year - 1, "actual", f"TH cả năm {year - 1}"),
-        (year, "plan", f"KH {year}"),
-        (year, "h1", f"TH 6 tháng {year}"),
-        (year, "estimate", f"Ước TH {year}"),
-        (year + 1, "plan", f"KH {year + 1}"),
-    ]
-    if measure:
-        return [c for c in cols if c[1] == measure]
-    return [c for c in cols if with_actual or c[1] != "actual"]
-
-
 @login_required
 @require_GET
 def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpResponse:
@@ -241,39 +204,8 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
     if sub is None and expected(org, form_obj, top):
         sub = Submission(orgunit=org, form=form_obj, year=year)
     may_edit = can(request.user, "edit", org, form)
-    cols = grid_columns(year, measure, with_actual=True)
-    locks = actions.locks_for((org.code, form, y, m) for y, m, _ in cols)
-    indicators = list(Indicator.objects.filter(form=form_obj).order_by("position"))
-    by_code = {i.code: i for i in indicators}
-    values = {
-        (v.indicator_id, v.year, v.measure): v
-        for v in Value.objects.filter(
-            orgunit=org, indicator__form=form_obj, year__in={c[0] for c in cols}
-        )
-    }
-    rows: list[GridRow] = []
-    for ind in indicators:
-        depth, p = 0, ind.parent_code
-        while p and p in by_code and depth < 10:
-            depth, p = depth + 1, by_code[p].parent_code
-        row = GridRow(ind, depth)
-        enterable = not ind.is_group and (
-            org.code == top
-            or (form_obj.has_unit_breakdown and ind.row.get("consolidation") != "city_only")
-        )
-        if not ind.is_group:
-            for y, m, _ in cols:
-                v = values.get((ind.code, y, m))
-                locked = actions.lock_of(locks, org.code, form, y, m) is not None
-                row.cells.append(
-                    GridCell(
-                        f"{ind.code}|{org.code}|{y}|{m}",
-                        display(v.value, v.printed, ind.decimals) if v else "",
-                        v.version if v else 0,
-                        may_edit and enterable and not locked,
-                    )
-                )
-        rows.append(row)
+    city = request.GET.get("xem") == "don-vi"
+    data = grid_data(request.user, org, form_obj, year, top, measure=measure, city=city)
     status = Status(sub.status) if sub else None
     allowed = []
     if sub is not None and status is not None:
@@ -288,10 +220,13 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
             "org": org,
             "year": year,
             "measure": measure,
-            "columns": cols,
-            "rows": rows,
+            "columns": data.columns,
+            "groups": data.groups,
+            "city": data.city,
+            "has_units": form_obj.has_unit_breakdown,
+            "rows": data.rows,
             "submission": sub,
-            "locked": bool(locks),
+            "locked": data.locked,
             "allowed": allowed,
             "may_edit": may_edit,
             "template_ok": may_edit and (org.code == top or form_obj.has_unit_breakdown),
@@ -300,6 +235,7 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
                 "save": reverse("plan:grid_save"),
                 "checks": reverse("api:checks") + f"?orgunit={org.code}&form={form}&year={year}",
                 "history": reverse("api:value_history"),
+                "ratings": reverse("api:ratings") + f"?orgunit={org.code}&form={form}&year={year}",
             },
             "other_units": [
                 u
@@ -405,22 +341,6 @@ def _shown(value: float | None, printed: str, decimals: int) -> str:
     return "" if value is None else format_number(value, decimals, parens=True)
 
 
-def _round(r: float | None) -> float | None:
-    """A ratio as shown (whole percent), so that the colour agrees with the figure."""
-    return None if r is None else round_half_up(r, 0)
-
-
-def _tone(r: float | None, target: float) -> str:
-    """Direction-aware colour of a ratio (already "higher is better")."""
-    if r is None:
-        return "none"
-    if r >= target:
-        return "good"
-    if r >= 0.9 * target:
-        return "near"
-    return "bad"
-
-
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -432,6 +352,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         consolidate(ds.values.frame, ds.catalog, ds.tree)
     )
     key_rows = []
+    # the colours are the ratings against the targets in force (issue 13: docs/targets.md)
+    from ktxh.web.plan.targets import dashboard_ratings, tone
+
+    rated, tallies = dashboard_ratings(ds, cells, 1, top, y)
     for ind in ds.catalog.in_form(1):
         if ind.kind is RowKind.GROUP:
             key_rows.append({"group": True, "name": ind.name})
@@ -443,11 +367,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         conv = ds.catalog.convention(ind.code)
         r_h1 = ratio(h1, plan_v, ind.direction, ind.comparable, conv)
         r_est = ratio(est, plan_v, ind.direction, ind.comparable, conv)
-        p_h1 = performance(h1, plan_v, ind.direction, ind.comparable)
-        p_est = performance(est, plan_v, ind.direction, ind.comparable)
-        # half a year of a flow is on track at half the plan; a level or a rate at all of it
-        h1_target = 50.0 if ind.nature.value == "flow" else 100.0
-        neutral = ind.direction is Direction.NEUTRAL
         key_rows.append(
             {
                 "group": False,
@@ -461,8 +380,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "next": _shown(c_next.value, c_next.printed, ind.decimals),
                 "r_h1": format_number(r_h1, 0) if r_h1 is not None else "",
                 "r_est": format_number(r_est, 0) if r_est is not None else "",
-                "tone_h1": "none" if neutral else _tone(_round(p_h1), h1_target),
-                "tone_est": "none" if neutral else _tone(_round(p_est), 100.0),
+                "tone_h1": tone(rated[ind.code].of("h1")),
+                "tone_est": tone(rated[ind.code].of("estimate")),
+                "rating_h1": rated[ind.code].of("h1"),
+                "rating_est": rated[ind.code].of("estimate"),
+                "target": rated[ind.code].target,
+                "source": rated[ind.code].resolved.source,
+                "conflicts": [c.message() for c in rated[ind.code].resolved.conflicts],
                 "bar_h1": min(max(r_h1 or 0.0, 0.0), 150.0),
                 "bar_est": min(max(r_est or 0.0, 0.0), 150.0),
             }
@@ -511,6 +435,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "year": y,
             "key_rows": key_rows,
+            "tallies": tallies,
             "chart_data": chart_data,
             "findings": open_findings[:200],
             "n_findings": len(open_findings),

@@ -19,3 +19,13 @@ def so(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "" if value is None else str(value)
     return format_number(value)
+
+
+@register.filter(name="theo_nam")
+def theo_nam(text: object, year: object) -> str:
+    """A title written for every round ("... NĂM {Y+1}") as round ``year`` prints it."""
+    from ktxh.domain.years import render
+
+    if not isinstance(text, str) or isinstance(year, bool) or not isinstance(year, int):
+        return "" if text is None else str(text)
+    return render(text, year)

@@ -28,7 +28,8 @@
 
   const SEV = { "lỗi": "err", "cảnh báo": "warn", "lưu ý": "note" };
   const num = new Intl.NumberFormat("vi-VN"); // 3.640, as people read counts
-  const headings = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+  // the last header row names each column (the city's view has a row of groups above it)
+  const headings = Array.from(table.querySelectorAll("thead tr:last-child th")).map((th) => th.textContent.trim());
   let notice = null; // what the last paste could not fill: {text, cells}, until the next change
   const MEASURE = { plan: "Kế hoạch", h1: "TH 6 tháng", estimate: "Ước TH cả năm", actual: "TH cả năm" };
 
@@ -260,6 +261,7 @@
       say(edits.length > 1 ? `Đã lưu ${num.format(edits.length)} ô.` : "Đã lưu.", "ok");
       if (cur) showPanel(current());
       refreshFindings();
+      document.dispatchEvent(new CustomEvent("ktxh:saved")); // targets.js rates again
       return;
     }
     // refused: nothing was written
@@ -349,6 +351,13 @@
 
   let historyTimer = null;
   function showPanel(td) {
+    if (td.classList.contains("derived")) {
+      // a comparison, a total of the units or a year's final figure: computed, no history
+      panelCell.textContent = `${rowName(td)} · ${columnOf(td)} · tính từ các ô khác, không sửa được`;
+      showFindings(td);
+      panelHistory.textContent = "";
+      return;
+    }
     const p = parts(td);
     panelCell.textContent = `${rowName(td)} · ${MEASURE[p.measure] || p.measure} ${p.year}` +
       (td.classList.contains("edit") ? "" : " · không sửa được");
