@@ -87,7 +87,7 @@ def write_province(
         for n, rows in tables.items()
     }
     text["orgunits"] = ([u.code, u.name, u.level, u.parent or "", "", ""] for u in tree)
-    text["rounds"] = iter([[str(year), "", "open"]])
+    text["rounds"] = iter([[str(year), "", "open", "", ""]])
     text["values"] = rows_of(values, RESOURCES["values"].columns)
     write_package(target, head, text)
     return values.height

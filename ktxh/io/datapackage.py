@@ -174,7 +174,7 @@ class Resource:
 
 SUBMISSION_STATUSES = ("draft", "submitted", "approved", "returned", "reopened")
 SUBMISSION_ACTIONS = ("submit", "approve", "return", "reopen")
-VALUE_SOURCES = ("seed", "package", "import", "web", "api", "report")
+VALUE_SOURCES = ("seed", "package", "import", "web", "api", "report", "forecast")
 
 RESOURCES: dict[str, Resource] = {
     r.name: r

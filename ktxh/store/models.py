@@ -308,6 +308,7 @@ class Source(models.TextChoices):
     WEB = "web", "nhập trên web"
     API = "api", "API"
     REPORT = "report", "đọc từ báo cáo cũ"
+    FORECAST = "forecast", "gợi ý ước TH được chấp nhận"
 
 
 class ValueQuerySet(models.QuerySet["Value"]):

@@ -44,7 +44,7 @@ def test_the_snapshot_holds_every_value_with_the_catalog_and_tree(
     # the same numbers and printed texts as the store's own value frame
     store = dataset_from_store().values.frame.select([*KEY, "value", "printed", "source"])
     got = as_text(values).select(store.columns).with_columns(pl.col("year").cast(pl.Int32))
-    assert got.sort(KEY).equals(store.sort(KEY).with_columns(pl.col("source")))
+    assert got.sort(KEY).equals(store.sort(KEY))
     changed = as_text(values).filter(
         indicator="B02.009", orgunit="doan-ket", year=2024, measure="plan"
     )
@@ -54,7 +54,7 @@ def test_the_snapshot_holds_every_value_with_the_catalog_and_tree(
         2,
         "doan-ket",
     )
-    assert changed["updated_at"].dt.time_zone() == "UTC"
+    assert changed.schema["updated_at"] == pl.Datetime("us", "UTC")
     assert tables["indicators"].height == 439 and "consolidation" in tables["indicators"].columns
     assert tables["orgunits"]["code"].to_list()[0] == "lai-chau"
     assert tables["forms"].height == 13

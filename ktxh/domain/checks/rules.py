@@ -1913,6 +1913,8 @@ class DeclaredRule:
 
 def generic_rules() -> list[object]:
     """The rules derived from the catalog, in the order their findings are listed."""
+    from ktxh.domain.checks.cycle import CarriedOver, YearsOfTheRound
+
     return [
         UnitsAddUp(),
         MissingUnits(),
@@ -1928,6 +1930,8 @@ def generic_rules() -> list[object]:
         FirstHalfWithinYear(),
         Jumps(),
         NarrativeAgrees(),
+        YearsOfTheRound(),
+        CarriedOver(),
     ]
 
 

@@ -1,0 +1,132 @@
+"""Checks that know the year (issue 12): the classic slips of a report written from
+last year's.
+
+* :class:`YearsOfTheRound`: a form's title, or a sentence of the narrative, that names
+  a year outside the round (the 2025 report whose Biểu 2 still says "NĂM 2024", a
+  sentence "ước thực hiện năm 2023" left in the 2024 report) is an error: the text is
+  certainly wrong. Years a form declares on purpose (a multi-year plan's "2026-2028")
+  are the form's own.
+* :class:`CarriedOver`: a first half or an estimate exactly equal to the previous
+  year's figure, for an indicator that normally moves, is a warning: it is the copy
+  and paste from last year's report, or a coincidence a person should confirm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import polars as pl
+
+from ktxh.domain.catalog import Nature, RowKind
+from ktxh.domain.checks.model import CheckContext, Finding, Severity, cell_label, with_unit
+from ktxh.domain.years import literal_years
+
+MIN_MAGNITUDE = 10.0  # below this, an equal figure is too likely a coincidence
+
+
+class YearsOfTheRound:
+    """Every year written in a form's title or the narrative belongs to the round."""
+
+    id: str = "round_year"
+    title: str = "Năm ghi trong tên biểu và lời văn đúng kỳ báo cáo"
+
+    def find(self, ctx: CheckContext) -> Iterator[Finding]:
+        y = ctx.year
+        allowed = {y - 1, y, y + 1}  # a sentence may compare with the year before
+        titled = {y, y + 1}  # a form is of the round's year or next year's plan
+        words = f"kỳ báo cáo năm {y} (số liệu năm {y}, kế hoạch năm {y + 1})"
+        for form in sorted(ctx.catalog.forms.values(), key=lambda f: f.number):
+            own = {
+                c.ref.year.absolute for c in form.layout.columns if c.ref.year.absolute is not None
+            }
+            if own:  # a multi-year plan: its period and the years around it
+                own |= set(range(min(own) - 1, max(own) + 2))
+            wrong = [t for t in literal_years(form.title) if t not in titled | own]
+            if wrong:
+                yield Finding(
+                    self.id,
+                    Severity.ERROR,
+                    f"Tên {form.label} ghi năm {', '.join(map(str, wrong))} nhưng đây là {words}: "
+                    "tên biểu còn của năm khác (sửa tên biểu trong danh mục, ghi {Y}, {Y+1} "
+                    "để tên tự theo kỳ)",
+                    seed_line=form.seed_line,
+                )
+        for claim in ctx.claims:
+            wrong = [t for t in literal_years(claim.text) if t not in allowed]
+            if not wrong:
+                continue
+            yield Finding(
+                self.id,
+                Severity.ERROR,
+                f"Câu «{claim.text}» ghi năm {', '.join(map(str, wrong))} nhưng đây là {words}: "
+                "câu còn của báo cáo năm khác",
+                indicator=claim.indicator,
+                orgunit=ctx.top if claim.indicator else None,
+                year=claim.year,
+                measure=claim.measure or None,
+                seed_line=claim.seed_line,
+            )
+
+
+class CarriedOver:
+    """A first half or an estimate equal to last year's, where the indicator moves."""
+
+    id: str = "carried_over"
+    title: str = "Số liệu không chép nguyên từ năm trước"
+
+    def find(self, ctx: CheckContext) -> Iterator[Finding]:
+        y = ctx.year
+        moves = [
+            i.code
+            for i in ctx.catalog
+            if i.kind is RowKind.INDICATOR and i.comparable and i.nature is Nature.FLOW
+        ]
+        if not moves:
+            return
+        base = ctx.base.filter(pl.col("indicator").is_in(moves) & pl.col("year").is_in([y - 1, y]))
+        if base.is_empty():
+            return
+        # last year's final figure: its actual once entered, else its estimate
+        last = base.filter(pl.col("year") == y - 1)
+        final = (
+            last.filter(pl.col("measure").is_in(["actual", "estimate"]))
+            .sort(pl.col("measure") == "actual", descending=True)
+            .unique(["indicator", "orgunit"], keep="first", maintain_order=True)
+            .select("indicator", "orgunit", pl.col("value").alias("before"), "measure")
+            .rename({"measure": "before_measure"})
+        )
+        first_half = (
+            last.filter(pl.col("measure") == "h1")
+            .select("indicator", "orgunit", pl.col("value").alias("before"), "measure")
+            .rename({"measure": "before_measure"})
+        )
+        now = base.filter(pl.col("year") == y)
+        pairs = pl.concat(
+            [
+                now.filter(pl.col("measure") == "h1").join(first_half, on=["indicator", "orgunit"]),
+                now.filter(pl.col("measure") == "estimate").join(
+                    final, on=["indicator", "orgunit"]
+                ),
+            ]
+        )
+        same = pairs.filter(
+            (pl.col("value") == pl.col("before")) & (pl.col("value").abs() >= MIN_MAGNITUDE)
+        )
+        for r in same.iter_rows(named=True):
+            ind = ctx.catalog[r["indicator"]]
+            org = "" if r["orgunit"] == ctx.top else f" của {ctx.org_name(r['orgunit'])}"
+            now_label = cell_label(r["measure"], y)
+            before_label = cell_label(r["before_measure"], y - 1)
+            yield Finding.at(
+                self.id,
+                Severity.WARNING,
+                f"«{ind.label}»{org}: {now_label} bằng đúng {before_label} "
+                f"({with_unit(r['value'], ind.unit, ind.decimals)}), trong khi chỉ tiêu này "
+                "thay đổi hằng năm: có thể số liệu năm trước được chép sang; hãy xác nhận",
+                r,
+                {now_label: r["value"], before_label: r["before"]},
+                cells=(
+                    (r["indicator"], r["orgunit"], y, r["measure"]),
+                    (r["indicator"], r["orgunit"], y - 1, r["before_measure"]),
+                ),
+            )
