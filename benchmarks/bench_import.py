@@ -77,6 +77,7 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--keep", type=Path, help="keep the store, the package and the files here")
+    ap.add_argument("--profile", type=Path, help="write a cProfile of the last run's import here")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ktxh-bench-import-"))
     os.environ["KTXH_DATABASE"] = str(work / "bench.sqlite3")
@@ -140,11 +141,20 @@ def main() -> None:
     for run in range(1, args.repeat + 1):
         packages.load(package, user="bench", replace=True)
         accounts.create_demo_accounts()
+        profiler = None
+        if args.profile is not None and run == args.repeat:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         start = time.perf_counter()
         shown = imports.preview(admin, uploads)
         planned = time.perf_counter()
         applied = imports.commit(admin, shown)
         written = time.perf_counter()
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(args.profile))
         effect = imports.impact(shown)
         total = time.perf_counter() - start
         assert applied.applied, shown.plan.problems[:3]

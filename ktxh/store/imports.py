@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 
 from ktxh.domain.checks import CheckContext, Finding, run_checks
 from ktxh.domain.consolidate import consolidate
@@ -317,16 +316,33 @@ def _stored(v: Value | None) -> Stored:
 
 
 def _rows_of(keys: Sequence[Key]) -> dict[Key, Value]:
+    """The stored rows of ``keys``: one query per unit read (its years and measures),
+    the keys picked out here (an OR of thousands of keys costs the ORM seconds)."""
+    wanted = set(keys)
+    by_org: dict[str, set[int]] = {}
+    for _, org, year, _ in wanted:
+        by_org.setdefault(org, set()).add(year)
     out: dict[Key, Value] = {}
-    keys = list(keys)
-    for start in range(0, len(keys), KEYS_PER_QUERY):
-        q = Q()
-        for ind, org, year, measure in keys[start : start + KEYS_PER_QUERY]:
-            q |= Q(indicator_id=ind, orgunit_id=org, year=year, measure=measure)
-        for v in Value.objects.filter(q).only(
-            "indicator_id", "orgunit_id", "year", "measure", "value", "printed", "version"
-        ):
-            out[(v.indicator_id, v.orgunit_id, v.year, v.measure)] = v
+    orgs = sorted(by_org)
+    for start in range(0, len(orgs), KEYS_PER_QUERY):
+        chunk = orgs[start : start + KEYS_PER_QUERY]
+        years = sorted({y for o in chunk for y in by_org[o]})
+        rows = Value.objects.filter(orgunit_id__in=chunk, year__in=years).values_list(
+            "id", "indicator_id", "orgunit_id", "year", "measure", "value", "printed", "version"
+        )
+        for pk, ind, org, year, measure, value, printed, version in rows.iterator(chunk_size=5000):
+            key = (ind, org, year, measure)
+            if key in wanted:
+                out[key] = Value(
+                    id=pk,
+                    indicator_id=ind,
+                    orgunit_id=org,
+                    year=year,
+                    measure=measure,
+                    value=value,
+                    printed=printed,
+                    version=version,
+                )
     return out
 
 
