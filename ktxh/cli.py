@@ -1922,15 +1922,19 @@ def targets_list_cmd(
         source = r.resolved.source
         cols = []
         for measure, value, a in r.results:
-            shown = "" if value is None else format_number(value, r.indicator.decimals, parens=True)
+            cell = cells[(r.indicator.code, org.code, y, measure)]
+            shown = cell.printed or (
+                "" if value is None else format_number(value, r.indicator.decimals, parens=True)
+            )
             mark = a.label if a.rating is not None or measure != "h1" else ""
-            cols.append(f"{shown} {mark}".strip() if value is not None else "")
+            cols.append(f"{shown} {mark}".strip() if shown else "")
         flag = " ⚠" if r.resolved.conflicts else ""
+        plan_cell = cells[(r.indicator.code, org.code, y, "plan")]
         table.add_row(
             r.indicator.code,
             r.indicator.name,
             r.indicator.unit,
-            (target.shown() if target else "") + flag,
+            (target.shown() if target else plan_cell.printed) + flag,
             source.short if source else "",
             *cols,
         )
@@ -2116,3 +2120,211 @@ def snapshot_cmd(
         highlight=False,
         soft_wrap=True,
     )
+
+
+FORECAST_COLUMNS = [
+    "indicator",
+    "name",
+    "orgunit",
+    "orgunit_name",
+    "year",
+    "h1",
+    "value",
+    "low",
+    "high",
+    "method",
+    "years",
+    "note",
+]
+
+
+@app.command("forecast")
+def forecast_cmd(
+    orgunit: Annotated[
+        str | None,
+        typer.Option("--orgunit", "-u", help="Chỉ đơn vị này (tên hoặc mã); mặc định mọi đơn vị."),
+    ] = None,
+    form: Annotated[
+        list[int] | None,
+        typer.Option("--form", help="Chỉ các biểu này (lặp lại để chọn nhiều: --form 1 --form 2)."),
+    ] = None,
+    indicator: Annotated[
+        list[str] | None,
+        typer.Option("--indicator", "-i", help="Chỉ các chỉ tiêu này (mã; lặp lại để chọn nhiều)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Định dạng: text, csv hoặc json.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Ghi ra tệp thay vì màn hình.")
+    ] = None,
+    accept: Annotated[
+        bool,
+        typer.Option(
+            "--accept",
+            help="Nhận các gợi ý (tất cả, hoặc các chỉ tiêu --indicator): ghi vào ô ước thực "
+            "hiện với tư cách người thực hiện (--user); nhật ký ghi rõ là gợi ý được chấp nhận.",
+        ),
+    ] = False,
+    year: RoundOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Gợi ý số ước thực hiện cả năm cho các ô còn trống của kỳ báo cáo, từ số thực hiện 6
+    tháng và số liệu các năm trước: cách tính, các năm đã dùng, khoảng khi ít năm số liệu.
+
+    Không ghi gì vào kho, trừ khi có --accept. Ô đã có số ước thực hiện do người nhập thì
+    không gợi ý (cho biết số ô bỏ qua)."""
+    if fmt not in ("text", "csv", "json"):
+        raise fail(f"định dạng «{fmt}» không hỗ trợ; chọn text, csv hoặc json.")
+    _open_store()
+    from django.core.exceptions import PermissionDenied
+
+    from ktxh.store.actions import WriteRefused
+    from ktxh.store.forecasts import Acceptance, ForecastRefused, accept_forecast, suggestions
+    from ktxh.store.frames import NoPlan, current_plan, static_parts
+    from ktxh.store.models import Round
+
+    try:
+        parts = static_parts(current_plan())
+    except NoPlan as exc:
+        raise fail(str(exc)) from None
+    if year is not None and not Round.objects.filter(year=year).exists():
+        known = ", ".join(str(y) for y in Round.objects.values_list("year", flat=True))
+        raise fail(f"kho số liệu không có kỳ báo cáo năm {year} (các kỳ: {known or 'chưa có'})")
+    catalog, tree = parts.catalog, parts.tree
+    for n in form or []:
+        if n not in catalog.forms:
+            known = ", ".join(str(f) for f in sorted(catalog.forms))
+            raise fail(f"không có biểu số {n}; các biểu: {known}")
+    unknown = [c for c in indicator or [] if c not in catalog.indicators]
+    if unknown:
+        raise fail(f"không có chỉ tiêu mã {', '.join(unknown)} trong danh mục")
+    try:
+        org = tree.find(orgunit).code if orgunit else None
+    except KeyError as exc:
+        raise fail(exc.args[0]) from None
+    made = suggestions(
+        year,
+        orgunits={org} if org else None,
+        indicators=set(indicator) if indicator else None,
+        forms=set(form) if form else None,
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "indicator": s.indicator,
+            "name": catalog[s.indicator].name,
+            "orgunit": s.orgunit,
+            "orgunit_name": tree[s.orgunit].full_name,
+            "year": s.year,
+            "h1": s.h1,
+            "value": s.value,
+            "low": s.low,
+            "high": s.high,
+            "method": s.method,
+            "years": " ".join(str(y) for y in s.years),
+            "note": s.note,
+        }
+        for s in made.items
+    ]
+    if fmt == "json":
+        doc = {
+            "year": made.year,
+            "suggestions": rows,
+            "entered": made.entered,
+            "without_h1": made.without_h1,
+        }
+        text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    elif fmt == "csv":
+        from ktxh.domain.numbers import plain_number
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=FORECAST_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow(
+                {
+                    k: plain_number(v) if k in ("h1", "value", "low", "high") else v
+                    for k, v in r.items()
+                }
+            )
+        text = buf.getvalue()
+    else:
+        text = ""
+        _print_forecasts(made, output)
+    if text:
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+    _say(f"{made.summary()}.")
+    if output is not None:
+        _say(f"Đã ghi vào {output}.")
+    if not accept:
+        return
+    actor = _user(user)
+    if not made.items:
+        _say("Không có gợi ý nào để nhận: chưa ghi gì.")
+        return
+    cells = [Acceptance(s.indicator, s.orgunit, s.year, s.value) for s in made.items]
+    try:
+        done = accept_forecast(actor, cells)
+    except PermissionDenied as exc:
+        raise fail(f"{exc}; chưa ghi gì") from None
+    except ForecastRefused as exc:
+        raise fail(_listed([m for _, m in exc.problems]) + "; chưa ghi gì") from None
+    except WriteRefused as exc:
+        raise fail(_listed([p.message for p in exc.problems]) + "; chưa ghi gì") from None
+    _say(
+        f"Đã ghi {format_number(len(done.suggestions))} ô ước thực hiện năm {made.year} theo "
+        f"gợi ý, do {actor.get_username()} chấp nhận ({format_number(done.written.changed)} ô "
+        f"thay đổi; nhật ký: nguồn «gợi ý ước TH được chấp nhận», lô {done.written.batch})."
+    )
+
+
+def _say(text: str) -> None:
+    """A plain line on the standard error (no markup: texts hold brackets)."""
+    err.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _listed(messages: list[str], shown: int = 10) -> str:
+    more = len(messages) - shown
+    return "; ".join(messages[:shown]) + (f" (và {format_number(more)} ô khác)" if more > 0 else "")
+
+
+def _print_forecasts(made: Any, output: Path | None) -> None:
+    """The proposals as a table for people."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ktxh.store.frames import current_plan, static_parts
+
+    parts = static_parts(current_plan())
+    out = Console(file=output.open("w", encoding="utf-8"), width=240) if output else console
+    if not made.items:
+        out.print(f"Không có ô ước thực hiện năm {made.year} nào còn trống để gợi ý.")
+        return
+    units = {s.orgunit for s in made.items}
+    table = Table(title=f"Gợi ý ước thực hiện cả năm {made.year}", header_style="bold")
+    table.add_column("Mã")
+    table.add_column("Chỉ tiêu", max_width=50)
+    if len(units) > 1:
+        table.add_column("Đơn vị")
+    table.add_column("ĐVT", max_width=12)
+    table.add_column(f"TH 6 tháng\n{made.year}", justify="right")
+    table.add_column(f"Gợi ý ước TH\n{made.year}", justify="right")
+    table.add_column("Khoảng", justify="right")
+    table.add_column("Cách tính", max_width=70)
+    for s in made.items:
+        ind = parts.catalog[s.indicator]
+        cells = [s.indicator, ind.name]
+        if len(units) > 1:
+            cells.append(parts.tree[s.orgunit].full_name)
+        cells += [
+            ind.unit,
+            s.shown(s.h1),
+            s.shown(),
+            s.range_text(),
+            s.note,
+        ]
+        table.add_row(*cells)
+    out.print(table)

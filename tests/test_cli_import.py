@@ -38,7 +38,8 @@ needs_libreoffice = pytest.mark.skipif(
 )
 
 # Biểu 2 of a ward's template: row 9 is B02.009 (Tổng diện tích đất nông nghiệp canh tác, ha);
-# columns I, J, K, L are KH 2023, TH 6 tháng 2023, Ước TH 2023, KH 2024 (82,8 stored).
+# columns I, J, K, M are KH 2023, TH 6 tháng 2023, Ước TH 2023, KH 2024 (82,8 stored); L is
+# the proposal beside the estimate (read-only, never read back).
 ROW = "phường Đoàn Kết"
 AREA = "B02.009 «Tổng diện tích đất nông nghiệp canh tác»"
 
@@ -130,7 +131,7 @@ def test_a_department_fills_its_forms_for_the_city(ds: Any, tmp_path: Path) -> N
 def test_dry_run_shows_each_change_and_writes_nothing(
     ds: Any, template: Path, tmp_path: Path
 ) -> None:
-    path = filled(template, tmp_path, {"I9": 1330.5, "J9": "1.200,25", "L9": None})
+    path = filled(template, tmp_path, {"I9": 1330.5, "J9": "1.200,25", "M9": None})
     before = store_snapshot()
     result = run(ds, str(path), "--dry-run")
     assert result.exit_code == 0, result.output
@@ -140,7 +141,7 @@ def test_dry_run_shows_each_change_and_writes_nothing(
     )
     assert f"[thêm] Biểu 2, ô I9 · {AREA}, {ROW}, KH 2023: (trống) → 1.330,5" in out
     assert f"[thêm] Biểu 2, ô J9 · {AREA}, {ROW}, TH 6 tháng 2023: (trống) → 1.200,25" in out
-    assert f"[xóa] Biểu 2, ô L9 · {AREA}, {ROW}, KH 2024: 82,8 → (trống)" in out
+    assert f"[xóa] Biểu 2, ô M9 · {AREA}, {ROW}, KH 2024: 82,8 → (trống)" in out
     assert "Tổng cộng: 3 ô thay đổi (2 thêm, 0 sửa, 1 xóa); 1.127 ô không đổi." in out
     assert "Kiểm tra nếu nhập:" in out and "Chạy thử (--dry-run): chưa ghi gì." in out
     assert store_snapshot() == before
@@ -150,11 +151,11 @@ def test_import_applies_audits_consolidates_and_checks(
     ds: Any, template: Path, tmp_path: Path
 ) -> None:
     save_account(Account("binh", models.Role.UNIT, "Nguyễn Thị Bình", "doan-ket"))
-    path = filled(template, tmp_path, {"L9": 90.25, "K9": "-"})
+    path = filled(template, tmp_path, {"M9": 90.25, "K9": "-"})
     result = run(ds, str(path), "--user", "binh")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert f"[sửa] Biểu 2, ô L9 · {AREA}, {ROW}, KH 2024: 82,8 → 90,25" in out
+    assert f"[sửa] Biểu 2, ô M9 · {AREA}, {ROW}, KH 2024: 82,8 → 90,25" in out
     assert "Tổng hợp lại: 1 số tổng cộng thay đổi." in out
     assert "Kiểm tra sau khi nhập:" in out and "(trước khi nhập:" in out
     assert "Phát hiện mới:" in out and "[lỗi] B02.009" in out  # the units no longer add up
@@ -165,7 +166,7 @@ def test_import_applies_audits_consolidates_and_checks(
     audit = list(models.ValueChange.objects.order_by("id"))
     assert [(a.source_ref, a.old_printed, a.new_printed) for a in audit] == [
         ("dk.xlsx!Biểu 2!K9", "", "-"),
-        ("dk.xlsx!Biểu 2!L9", "82,8", "90,25"),
+        ("dk.xlsx!Biểu 2!M9", "82,8", "90,25"),
     ]
     assert {(a.username, a.source) for a in audit} == {("binh", "import")}
     assert len({a.batch for a in audit}) == 1 and audit[0].batch in " ".join(out.split())
@@ -198,12 +199,12 @@ def test_import_as_json(ds: Any, template: Path, tmp_path: Path) -> None:
 def test_a_change_made_since_the_template_is_a_conflict(
     ds: Any, template: Path, tmp_path: Path
 ) -> None:
-    first = filled(template, tmp_path, {"L9": 90.0}, "first.xlsx")
+    first = filled(template, tmp_path, {"M9": 90.0}, "first.xlsx")
     assert run(ds, str(first)).exit_code == 0
-    second = filled(template, tmp_path, {"L9": 95.0}, "second.xlsx")
+    second = filled(template, tmp_path, {"M9": 95.0}, "second.xlsx")
     out = refused(ds, str(second))
     assert (
-        f"tệp «second.xlsx», trang «Biểu 2», ô L9: {AREA}, {ROW}, KH 2024: số liệu đã thay đổi "
+        f"tệp «second.xlsx», trang «Biểu 2», ô M9: {AREA}, {ROW}, KH 2024: số liệu đã thay đổi "
         "sau khi tạo biểu mẫu (lúc tạo: 82,8, hiện nay: 90,0, tệp ghi: 95,0)" in out
     )
 
@@ -250,10 +251,10 @@ def test_a_form_locked_on_the_web_refuses_the_command_line(
     unit, form = models.OrgUnit.objects.get(code="doan-ket"), models.Form.objects.get(number=2)
     actions.transition(ward, unit, form, 2023, "submit")
     actions.transition(admin, unit, form, 2023, "approve")
-    path = filled(template, tmp_path, {"L9": 90.0, "I9": 1.0})
+    path = filled(template, tmp_path, {"M9": 90.0, "I9": 1.0})
     out = refused(ds, str(path))
     assert (
-        f"tệp «dk.xlsx», trang «Biểu 2», ô L9: {AREA}, {ROW}, KH 2024: số liệu đã được duyệt "
+        f"tệp «dk.xlsx», trang «Biểu 2», ô M9: {AREA}, {ROW}, KH 2024: số liệu đã được duyệt "
         "bởi admin ngày" in out
     )
     assert "(Biểu số 2, kỳ báo cáo năm 2023), đã khóa nên không ghi đè được (82,8 → 90,0)" in out

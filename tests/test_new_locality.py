@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from ktxh.cli import app
 from ktxh.io.datapackage import read_package
+from ktxh.io.xlsx_template import FORECAST_HEADER
 from ktxh.store import models
 from tests import locality
 
@@ -37,7 +38,11 @@ def fill(path: Path, rows: dict[str, dict[str, float]]) -> Path:
     plan = next(
         c for c in range(1, ws.max_column + 1) if ws.cell(header + 1, c).value == "Kế hoạch giao"
     )
-    column = {"plan": plan, "h1": plan + 1, "estimate": plan + 2, "next": plan + 3}
+    # the input columns from there on; ktxh's proposal beside the estimate is not one
+    inputs = [
+        c for c in range(plan, ws.max_column + 1) if ws.cell(header + 1, c).value != FORECAST_HEADER
+    ]
+    column = dict(zip(("plan", "h1", "estimate", "next"), inputs, strict=False))
     for code, cells in rows.items():
         for measure, value in cells.items():
             ws.cell(by_code[code], column[measure]).value = value

@@ -18,6 +18,7 @@ import polars as pl
 
 from ktxh.domain.catalog import Catalog, Consolidation, Indicator
 from ktxh.domain.orgunits import OrgTree, period_day
+from ktxh.domain.values import Keys, by_code, is_compact, text_keys
 
 OUT_SCHEMA = {
     "indicator": pl.String,
@@ -41,7 +42,14 @@ def rate_factor(catalog: Catalog, ind: Indicator) -> float | None:
     return float(num_u.scale / den_u.scale / rate_u.scale)
 
 
-def _rules(catalog: Catalog) -> pl.DataFrame:
+BASE_MEASURES = ("plan", "h1", "estimate", "actual")
+# polars 2.1 reorders a chain of joins by its row estimates and can turn the joins on
+# (code, unit, year, measure) into one on (unit, year, measure) alone: a many-to-many
+# product. The engines' lazy plans run their joins as written.
+PLAN = pl.QueryOptFlags(join_order=False)
+
+
+def _rules(catalog: Catalog, keys: Keys) -> pl.DataFrame:
     rows = []
     for ind in catalog:
         rule = ind.consolidation
@@ -71,27 +79,29 @@ def _rules(catalog: Catalog) -> pl.DataFrame:
     return pl.DataFrame(
         rows,
         schema={
-            "indicator": pl.String,
+            "indicator": keys.indicator,
             "rule": pl.String,
-            "num": pl.String,
-            "den": pl.String,
-            "weight": pl.String,
+            "num": keys.indicator,
+            "den": keys.indicator,
+            "weight": keys.indicator,
             "factor": pl.Float64,
         },
     )
 
 
-def _one_level(known: pl.DataFrame, rules: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
-    """Totals for the parents in ``parents`` (child -> parent) from ``known`` values."""
-    kv = known.select("indicator", "orgunit", "year", "measure", "value").join(
-        parents, left_on="orgunit", right_on="child", how="inner"
-    )
-    keys = ["indicator", "parent", "year", "measure"]
-    base = kv.join(rules, on="indicator", how="inner")
-
+def _one_level(
+    known: pl.LazyFrame, rules: pl.DataFrame, parents: dict[str, str], keys: Keys
+) -> pl.LazyFrame:
+    """Totals for the parents of ``parents`` (child -> parent) from ``known`` values:
+    the children's rows only, each with its parent looked up by its unit's category."""
+    kv = known.filter(
+        pl.col("orgunit").is_in(keys.series("orgunit", parents).implode())
+    ).with_columns(by_code(keys.orgunit, "orgunit", parents, keys.orgunit).alias("parent"))
+    keys_ = ["indicator", "parent", "year", "measure"]
+    simple_rules = rules.filter(pl.col("rule").is_in(["sum", "count"])).select("indicator", "rule")
     simple = (
-        base.filter(pl.col("rule").is_in(["sum", "count"]))
-        .group_by([*keys, "rule"])
+        kv.join(simple_rules.lazy(), on="indicator")
+        .group_by([*keys_, "rule"])
         .agg(
             pl.when(pl.col("rule").first() == "count")
             .then((pl.col("value") > 0).sum().cast(pl.Float64))
@@ -100,60 +110,73 @@ def _one_level(known: pl.DataFrame, rules: pl.DataFrame, parents: pl.DataFrame) 
             pl.col("value").is_not_null().sum().cast(pl.UInt32).alias("n_children"),
         )
     )
-
+    mean_rules = rules.filter(pl.col("rule") == "weighted_mean").select("indicator", "weight")
     side = kv.select(
-        pl.col("indicator").alias("side"), "orgunit", "year", "measure", pl.col("value").alias("v2")
+        pl.col("indicator").alias("weight"),
+        "orgunit",
+        "year",
+        "measure",
+        pl.col("value").alias("v2"),
     )
     weighted = (
-        base.filter(pl.col("rule") == "weighted_mean")
-        .join(
-            side,
-            left_on=["weight", "orgunit", "year", "measure"],
-            right_on=["side", "orgunit", "year", "measure"],
-            how="left",
-        )
+        kv.join(mean_rules.lazy(), on="indicator")
+        .join(side, on=["weight", "orgunit", "year", "measure"], how="left")
         .filter(pl.col("value").is_not_null() & pl.col("v2").is_not_null())
-        .group_by([*keys, "rule"])
+        .group_by(keys_)
         .agg(
             ((pl.col("value") * pl.col("v2")).sum() / pl.col("v2").sum()).alias("value"),
             pl.len().cast(pl.UInt32).alias("n_children"),
         )
+        .with_columns(pl.lit("weighted_mean").alias("rule"))
     )
-
     rate_rules = rules.filter(pl.col("rule") == "rate")
     num = (
-        kv.join(rate_rules, left_on="indicator", right_on="num", how="inner")
-        .group_by(pl.col("indicator_right").alias("rate"), "parent", "year", "measure")
+        kv.join(
+            rate_rules.lazy().select(
+                pl.col("num").alias("indicator"), pl.col("indicator").alias("rate")
+            ),
+            on="indicator",
+        )
+        .group_by("rate", "parent", "year", "measure")
         .agg(pl.col("value").sum().alias("num"), pl.col("value").is_not_null().sum().alias("n"))
     )
     den = (
-        kv.join(rate_rules, left_on="indicator", right_on="den", how="inner")
-        .group_by(pl.col("indicator_right").alias("rate"), "parent", "year", "measure")
+        kv.join(
+            rate_rules.lazy().select(
+                pl.col("den").alias("indicator"), pl.col("indicator").alias("rate")
+            ),
+            on="indicator",
+        )
+        .group_by("rate", "parent", "year", "measure")
         .agg(pl.col("value").sum().alias("den"))
     )
     rates = (
         num.join(den, on=["rate", "parent", "year", "measure"], how="inner")
-        .join(rate_rules.select("indicator", "factor"), left_on="rate", right_on="indicator")
+        .join(rate_rules.lazy().select(pl.col("indicator").alias("rate"), "factor"), on="rate")
         .filter(pl.col("den") != 0)
         .select(
             pl.col("rate").alias("indicator"),
             "parent",
             "year",
             "measure",
-            pl.lit("rate").alias("rule"),
             (pl.col("num") / pl.col("den") * pl.col("factor")).alias("value"),
             pl.col("n").cast(pl.UInt32).alias("n_children"),
+            pl.lit("rate").alias("rule"),
         )
     )
     cols = ["indicator", "parent", "year", "measure", "value", "n_children", "rule"]
-    out = pl.concat([f.select(cols) for f in (simple, weighted, rates)], how="vertical_relaxed")
-    out = out.with_columns(
-        pl.when(pl.col("n_children") > 0).then(pl.col("value")).otherwise(None).alias("value")
+    return (
+        pl.concat([f.select(cols) for f in (simple, weighted, rates)])
+        .with_columns(
+            pl.when(pl.col("n_children") > 0).then(pl.col("value")).otherwise(None).alias("value")
+        )
+        .rename({"parent": "orgunit"})
     )
-    return out.rename({"parent": "orgunit"}).select(list(OUT_SCHEMA)).cast(OUT_SCHEMA)  # type: ignore[arg-type]
 
 
-def consolidate(values: pl.DataFrame, catalog: Catalog, tree: OrgTree) -> pl.DataFrame:
+def consolidate(
+    values: pl.DataFrame, catalog: Catalog, tree: OrgTree, keys: Keys | None = None
+) -> pl.DataFrame:
     """Computed totals for every org unit that has children, bottom-up.
 
     Returns one row per (indicator, parent org unit, year, measure) with the
@@ -164,46 +187,60 @@ def consolidate(values: pl.DataFrame, catalog: Catalog, tree: OrgTree) -> pl.Dat
     (:func:`ktxh.domain.orgunits.period_day`): the values of a year and measure are
     consolidated over the units valid then, so that a unit merged into another is
     never counted twice, and the values of units not valid then are left out.
+
+    One planned query per level of the tree: the rows of the indicators some rule
+    consolidates (and of their bases) are taken first, with categorical keys
+    (:class:`~ktxh.domain.values.Keys`; ``keys`` the plan's, else made from the
+    catalog and the tree), and only then joined and grouped. The keys come back as
+    they came: text for a text frame, categories for a compact one.
     """
-    known = values.filter(pl.col("measure").is_in(["plan", "h1", "estimate", "actual"]))
+    keys = keys or Keys.of(catalog.indicators, tree.units)
+    rules = _rules(catalog, keys)
+    wanted = {
+        c
+        for col in ("indicator", "num", "den", "weight")
+        for c in rules[col].drop_nulls().cast(pl.String).to_list()
+    }
+    known = (
+        values.lazy()
+        .filter(pl.col("measure").is_in(BASE_MEASURES) & pl.col("indicator").is_in(sorted(wanted)))
+        .select("indicator", "orgunit", "year", "measure", "value")
+        .cast(keys.dtypes)  # type: ignore[arg-type]
+    )
     if not tree.changes:
-        return _consolidate(known, _rules(catalog), tree)
-    rules = _rules(catalog)
-    parts = []
-    for (year, measure), group in known.partition_by(
-        ["year", "measure"], as_dict=True, maintain_order=True
-    ).items():
-        snapshot = tree.at(period_day(int(str(year)), str(measure)))
-        inside = group.filter(pl.col("orgunit").is_in(list(snapshot.units)))
-        parts.append(_consolidate(inside, rules, snapshot))
-    if not parts:
-        return pl.DataFrame(schema=OUT_SCHEMA)
-    return pl.concat(parts, how="vertical_relaxed")
+        out = _consolidate(known, rules, tree, keys)
+    else:
+        parts = []
+        for (year, measure), group in (
+            known.collect(optimizations=PLAN)
+            .partition_by(["year", "measure"], as_dict=True, maintain_order=True)
+            .items()
+        ):
+            snapshot = tree.at(period_day(int(str(year)), str(measure)))
+            inside = group.lazy().filter(
+                pl.col("orgunit").is_in(keys.series("orgunit", snapshot.units).implode())
+            )
+            parts.append(_consolidate(inside, rules, snapshot, keys))
+        out = pl.concat(parts) if parts else pl.DataFrame(schema=OUT_SCHEMA).cast(keys.dtypes)  # type: ignore[arg-type]
+    out = out.select(list(OUT_SCHEMA)).cast({"year": pl.Int32})
+    return out if is_compact(values) else text_keys(out)
 
 
-def _consolidate(known: pl.DataFrame, rules: pl.DataFrame, tree: OrgTree) -> pl.DataFrame:
+def _consolidate(
+    known: pl.LazyFrame, rules: pl.DataFrame, tree: OrgTree, keys: Keys
+) -> pl.DataFrame:
     results = []
     max_depth = max((tree.depth(u.code) for u in tree), default=0)
+    key = ["indicator", "orgunit", "year", "measure"]
     for depth in range(max_depth, 0, -1):
-        parents = pl.DataFrame(
-            [{"child": u.code, "parent": u.parent} for u in tree if tree.depth(u.code) == depth],
-            schema={"child": pl.String, "parent": pl.String},
-        )
-        level = _one_level(known, rules, parents)
+        parents = {u.code: u.parent for u in tree if tree.depth(u.code) == depth and u.parent}
+        level = _one_level(known, rules, parents, keys).collect(optimizations=PLAN)
         results.append(level)
+        if depth == 1:
+            break
         # a parent without a stored value of its own passes the computed one up
-        missing = level.join(
-            known.select("indicator", "orgunit", "year", "measure"),
-            on=["indicator", "orgunit", "year", "measure"],
-            how="anti",
-        )
-        known = pl.concat(
-            [
-                known.select("indicator", "orgunit", "year", "measure", "value"),
-                missing.select("indicator", "orgunit", "year", "measure", "value"),
-            ],
-            how="vertical_relaxed",
-        )
+        missing = level.lazy().join(known.select(key), on=key, how="anti")
+        known = pl.concat([known.select(*key, "value"), missing.select(*key, "value")])
     if not results:
-        return pl.DataFrame(schema=OUT_SCHEMA)
-    return pl.concat(results, how="vertical_relaxed")
+        return pl.DataFrame(schema=OUT_SCHEMA).cast(keys.dtypes)  # type: ignore[arg-type]
+    return pl.concat(results)

@@ -29,6 +29,7 @@ import ast
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -45,6 +46,7 @@ from ktxh.domain.checks.expressions import CODE
 from ktxh.domain.checks.rules import DeclaredRule
 from ktxh.domain.consolidate import rate_factor
 from ktxh.domain.orgunits import OrgTree
+from ktxh.domain.values import Keys, text_keys
 
 Array = np.ndarray
 Column = tuple[str, int]  # (measure, year)
@@ -439,13 +441,16 @@ def consistent_plan(
     seed: int = 0,
     columns: Sequence[Column] | None = None,
     everywhere: bool = False,
+    keys: Keys | None = None,
 ) -> pl.DataFrame:
     """A plan that satisfies every relation the catalog and ``rules`` declare.
 
     ``columns`` are the (measure, year) cells to fill, by default those of a plan
     report for ``year`` (:func:`plan_columns`); the printed comparison
     percentages are those of ``year``. ``everywhere`` gives city-only rows a
-    value in every unit too (for benchmarks: the whole catalog everywhere).
+    value in every unit too (for benchmarks: the whole catalog everywhere). With
+    ``keys`` the frame is made compact (categorical keys: ktxh.domain.values.Keys)
+    without ever holding the keys as text, as a large plan is kept in memory.
     """
     rng = np.random.default_rng(seed)
     defs = definitions(catalog, rules)
@@ -485,7 +490,7 @@ def consistent_plan(
         name = f"level{d}"
         results[name] = (parents, maker.level(len(parents), rows, parent_index, d == 0))
         known.update({c: (i, name) for i, c in enumerate(parents)})
-    return _to_frame(catalog, tree, year, results, maker.columns)
+    return _to_frame(catalog, tree, year, results, maker.columns, keys)
 
 
 def _to_frame(
@@ -494,32 +499,33 @@ def _to_frame(
     year: int,
     results: dict[str, tuple[list[str], dict[str, Array]]],
     columns: list[Column],
+    keys: Keys | None = None,
 ) -> pl.DataFrame:
+    types: dict[str, Any] = (
+        dict(keys.dtypes) if keys else {c: pl.String for c in ("indicator", "orgunit", "measure")}
+    )
     parts = []
     for orgs, values in results.values():
+        units = pl.Series("orgunit", orgs, dtype=types["orgunit"])
         for code, raw in values.items():
             arr = _round(catalog, catalog[code], raw)
             for j, (measure, y) in enumerate(columns):
                 parts.append(
                     pl.DataFrame(
-                        {
-                            "indicator": [code] * len(orgs),
-                            "orgunit": orgs,
-                            "year": [y] * len(orgs),
-                            "measure": [measure] * len(orgs),
-                            "value": arr[:, j],
-                        },
-                        schema={
-                            "indicator": pl.String,
-                            "orgunit": pl.String,
-                            "year": pl.Int32,
-                            "measure": pl.String,
-                            "value": pl.Float64,
-                        },
-                    )
+                        [
+                            pl.repeat(code, len(orgs), dtype=types["indicator"], eager=True),
+                            units,
+                            pl.repeat(y, len(orgs), dtype=pl.Int32, eager=True),
+                            pl.repeat(measure, len(orgs), dtype=types["measure"], eager=True),
+                            pl.Series(arr[:, j], dtype=pl.Float64),
+                        ],
+                        schema=["indicator", "orgunit", "year", "measure", "value"],
+                    ).filter(pl.col("value").is_not_nan())
                 )
-    frame = pl.concat(parts).filter(pl.col("value").is_not_nan())
-    return pl.concat([frame, _printed_ratios(catalog, tree, year, frame)], how="vertical_relaxed")
+    frame = pl.concat(parts)
+    top = text_keys(frame.filter(pl.col("orgunit") == tree.roots[0].code))
+    ratios = _printed_ratios(catalog, tree, year, top)
+    return pl.concat([frame, keys.cast(ratios) if keys else ratios], how="vertical_relaxed")
 
 
 def _printed_ratios(
@@ -626,24 +632,26 @@ def inject_slip(
     kind: str,
     rng: np.random.Generator,
 ) -> tuple[pl.DataFrame, Slip] | None:
-    """One realistic slip in one cell of ``values``; None when no cell suits ``kind``."""
-    base = values.filter(
-        pl.col("measure").is_in(["plan", "h1", "estimate"]) & pl.col("value").is_not_null()
-    )
+    """One realistic slip in one cell of ``values``; None when no cell suits ``kind``.
+
+    The cells that suit are found as row numbers, not copied out of ``values``: a
+    national plan's table is not held twice."""
+    suits = pl.col("measure").is_in(["plan", "h1", "estimate"]) & pl.col("value").is_not_null()
     leaves = {u.code for u in tree} - {u.parent for u in tree if u.parent}
     if kind == "share_as_permille":
         shares = [i.code for i in catalog if i.unit == "%"]
-        base = base.filter(pl.col("indicator").is_in(shares) & (pl.col("value") > 0))
+        suits = suits & pl.col("indicator").is_in(shares) & (pl.col("value") > 0)
     if kind == "unit_dropped":
-        base = base.filter(pl.col("orgunit").is_in(list(leaves)) & (pl.col("value") != 0))
+        suits = suits & pl.col("orgunit").is_in(sorted(leaves)) & (pl.col("value") != 0)
     if kind in ("transpose", "comma_lost", "comma_added"):
-        base = base.filter(pl.col("value").abs() >= 10)
+        suits = suits & (pl.col("value").abs() >= 10)
     if kind == "units_swapped":
-        return _swap_units(tree, values, base, rng)
-    if base.is_empty():
+        return _swap_units(tree, values, suits, rng)
+    rows = values.select(suits.fill_null(False).arg_true().alias("row"))["row"]
+    if rows.is_empty():
         return None
     for _ in range(50):
-        r = base.row(int(rng.integers(base.height)), named=True)
+        r = values.row(int(rows[int(rng.integers(len(rows)))]), named=True)
         ind = catalog[r["indicator"]]
         v = float(r["value"])
         after: float | None
@@ -719,25 +727,33 @@ def _neighbour_row(
 
 
 def _swap_units(
-    tree: OrgTree, values: pl.DataFrame, base: pl.DataFrame, rng: np.random.Generator
+    tree: OrgTree, values: pl.DataFrame, suits: pl.Expr, rng: np.random.Generator
 ) -> tuple[pl.DataFrame, Slip] | None:
     """Two units under the same parent take each other's value of one cell (a row typed
     into the neighbouring unit's column): two cells change, their sum does not."""
     parents = tree.parent_map()
-    cand = base.with_columns(
-        pl.col("orgunit").replace_strict(parents, default=None, return_dtype=pl.String).alias("up")
-    ).filter(pl.col("up").is_not_null())
+    up = pl.col("orgunit").cast(pl.String).replace_strict(parents, default=None).alias("up")
+    cand = values.lazy().filter(suits).with_columns(up).filter(pl.col("up").is_not_null())
     groups = (
         cand.group_by("indicator", "up", "year", "measure")
-        .agg(pl.col("orgunit"), pl.col("value"))
-        .filter(pl.col("value").list.n_unique() >= 2)
+        .agg(pl.col("value").n_unique().alias("n"))
+        .filter(pl.col("n") >= 2)
+        .drop("n")
         .sort("indicator", "up", "year", "measure")  # the same slips on every run
+        .collect()
     )
     if groups.is_empty():
         return None
     for _ in range(50):
         g = groups.row(int(rng.integers(groups.height)), named=True)
-        orgs, vals = g["orgunit"], g["value"]
+        # the group's units and values, in the table's order
+        members = cand.filter(
+            (pl.col("indicator") == g["indicator"])
+            & (pl.col("up") == g["up"])
+            & (pl.col("year") == g["year"])
+            & (pl.col("measure") == g["measure"])
+        ).collect()
+        orgs, vals = members["orgunit"].cast(pl.String).to_list(), members["value"].to_list()
         i, j = (int(x) for x in rng.choice(len(orgs), 2, replace=False))
         if vals[i] == vals[j]:
             continue

@@ -48,7 +48,9 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ktxh.domain.catalog import Catalog, Consolidation, Form, Indicator, RowKind
+from ktxh.domain.compare import round_half_up
 from ktxh.domain.dataset import Dataset
+from ktxh.domain.forecast import propose
 from ktxh.domain.importing import (
     ABSENT,
     NONE_MARK,
@@ -63,6 +65,7 @@ from ktxh.domain.importing import (
     check_source,
     describe_key,
 )
+from ktxh.domain.numbers import format_number
 from ktxh.domain.orgunits import OrgTree, OrgUnit
 from ktxh.domain.targets import TARGET_MEASURES, is_target_text, target_of_cell
 from ktxh.io.xlsx_forms import FONT, Formats, cell_at, cell_text, number_format, read_annex
@@ -106,6 +109,14 @@ INPUT_HEADERS = {
     "estimate": "Ước TH cả năm",
     "actual": "Thực hiện cả năm",
 }
+
+
+# A read-only column beside the round's estimate input: ktxh's proposed full-year
+# estimate (ktxh.domain.forecast), the method in the cell's comment. Not an input:
+# it is never read back (only input columns are), a person types the estimate.
+FORECAST = "forecast"
+FORECAST_HEADER = "Gợi ý ước TH (ktxh)"
+FORECAST_FILL = "#F2F2E6"
 
 
 class TemplateError(ValueError):
@@ -271,6 +282,9 @@ def _columns(form: Form, year: int) -> tuple[Column, ...]:
             group, header = f"Năm {y}", INPUT_HEADERS[measure]
         out.append(Column(measure, y, col, group, header, True))
         col += 1
+        if (measure, y) == ("estimate", year):  # ktxh's proposal beside it, never read back
+            out.append(Column(FORECAST, y, col, group, FORECAST_HEADER, False))
+            col += 1
     return tuple(out)
 
 
@@ -416,6 +430,7 @@ def write_template(
     )
     created = created or datetime.now().astimezone()
     stored = _stored_cells(ds, orgunit, {c.year for sh in layout.sheets for c in sh.columns})
+    proposals = _proposals(ds, orgunit, y)
     options: dict[str, Any] = {
         "strings_to_formulas": False,
         "strings_to_numbers": False,
@@ -437,7 +452,7 @@ def write_template(
     bases: list[tuple[str, str, Stored]] = []
     for sheet in layout.sheets:
         ws = wb.add_worksheet(sheet.name)
-        _write_sheet(ws, fmts, ds, layout, sheet, stored, bases)
+        _write_sheet(ws, fmts, ds, layout, sheet, stored, bases, proposals)
     hidden = wb.add_worksheet(ID_SHEET)
     _write_identity(hidden, layout, created, bases)
     hidden.hide()
@@ -487,6 +502,9 @@ def _write_guide(ws: Any, fmts: Formats, layout: TemplateLayout, created: dateti
         "Không thêm, xóa, di chuyển dòng hay cột, không đổi tên trang tính, không xóa trang "
         "ẩn «ktxh»: tệp sai cấu trúc sẽ bị từ chối.",
         f"Các cột «Năm {y - 1}» chỉ để tham khảo.",
+        f"Cột «{FORECAST_HEADER}» (chữ nghiêng) là số ước thực hiện cả năm ktxh gợi ý từ số "
+        "thực hiện 6 tháng và số liệu các năm trước, cách tính ở ghi chú của ô; chỉ để tham "
+        "khảo: ktxh không đọc cột này, hãy gõ số ước thực hiện vào cột «Ước TH cả năm».",
         "Lưu và gửi lại đúng tệp này, dạng .xlsx (không lưu thành .xls hay .xlsm, không đặt "
         "mật khẩu, không liên kết tới tệp khác).",
     ]
@@ -506,6 +524,7 @@ def _write_sheet(
     sheet: SheetLayout,
     stored: Mapping[tuple[str, int, str], Stored],
     bases: list[tuple[str, str, Stored]],
+    proposals: Mapping[str, tuple[float, str]] | None = None,
 ) -> None:
     y = layout.year
     last = sheet.last_col
@@ -584,6 +603,9 @@ def _write_sheet(
             ws.set_row(r.row, 15 * lines + 1)
         num = number_format(ind.decimals)
         for c in sheet.columns:
+            if c.measure == FORECAST:
+                _write_proposal(ws, fmts, r, c, style, num, (proposals or {}).get(ind.code))
+                continue
             cell = stored.get((ind.code, c.year, c.measure), ABSENT)
             props = dict(style)
             if c.input and r.input:
@@ -646,6 +668,53 @@ def _write_sheet(
             "select_unlocked_cells": True,
         },
     )
+
+
+def _proposals(ds: Dataset, orgunit: str, year: int) -> dict[str, tuple[float, str]]:
+    """indicator -> (proposed estimate, its note with the range) for the unit's empty
+    estimate cells of ``year`` that have a first half."""
+    frame = ds.values.frame
+    mine = frame.filter((frame["orgunit"] == orgunit) & (frame["year"] <= year))
+    entered = set(  # an estimate typed, or "-" (none): nothing to propose
+        mine.filter((mine["year"] == year) & (mine["measure"] == "estimate"))["indicator"]
+    )
+    out = {}
+    for r in propose(mine.filter(mine["value"].is_not_null()), ds.catalog, year).iter_rows(
+        named=True
+    ):
+        if r["indicator"] in entered:
+            continue
+        decimals = ds.catalog[r["indicator"]].decimals
+        low, high = (format_number(r[k], decimals) for k in ("low", "high"))
+        span = f"; khoảng {low} - {high}" if low != high else ""
+        note = (
+            f"{r['note']}{span}. Gợi ý của ktxh, chỉ để tham khảo: ô này không được nhập; "
+            "hãy gõ số ước thực hiện vào ô bên trái."
+        )
+        out[r["indicator"]] = (round_half_up(r["value"], decimals), note)
+    return out
+
+
+def _write_proposal(
+    ws: Any,
+    fmts: Formats,
+    row: Row,
+    col: Column,
+    style: dict[str, Any],
+    num: str,
+    proposal: tuple[float, str] | None,
+) -> None:
+    """A cell of the proposals' column: locked, its number with the method as a comment."""
+    if not row.input:  # a heading: nothing proposed
+        ws.write_blank(row.row, col.col, None, fmts.get(**style))
+        return
+    props = {**style, "num_format": num, "bg_color": FORECAST_FILL, "italic": True}
+    if proposal is None:
+        ws.write_blank(row.row, col.col, None, fmts.get(**props))
+        return
+    value, note = proposal
+    ws.write_number(row.row, col.col, value, fmts.get(**props))
+    ws.write_comment(row.row, col.col, note, {"x_scale": 2.2, "y_scale": 1.6, "author": "ktxh"})
 
 
 def _write_identity(

@@ -83,7 +83,7 @@ def _where_dict(w: Where) -> dict[str, Any]:
 
 
 def where_of(data: dict[str, Any]) -> Where:
-    return Where(**data)
+    return Where(**{"file": "", **data})
 
 
 def _same_table(a: Where, b: Where) -> bool:

@@ -11,6 +11,7 @@ each time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -108,27 +109,31 @@ def static_parts(plan: models.Plan) -> Static:
         return _static
 
 
-def value_frame() -> pl.DataFrame:
-    """Every stored value as a value frame (ktxh.domain.values.SCHEMA); cleared
-    cells are left out. ``source`` and ``source_ref`` are the store's: "seed" with
-    "line N", "import" with "file!sheet!cell", "web", "api", "package"."""
-    rows = (
-        models.Value.objects.exclude(value__isnull=True, printed="")
-        .values_list(
-            "indicator_id",
-            "orgunit_id",
-            "year",
-            "measure",
-            "value",
-            "printed",
-            "source",
-            "source_ref",
-            "seed_line",
-            "confidence",
-            "note",
-        )
-        .iterator(chunk_size=20000)
-    )
+def value_frame(
+    years: Collection[int] | None = None, indicators: Collection[str] | None = None
+) -> pl.DataFrame:
+    """Every stored value as a value frame (ktxh.domain.values.SCHEMA), or those of
+    ``years`` and of ``indicators``; cleared cells are left out. ``source`` and
+    ``source_ref`` are the store's: "seed" with "line N", "import" with
+    "file!sheet!cell", "web", "api", "package", "forecast"."""
+    qs = models.Value.objects.exclude(value__isnull=True, printed="")
+    if years is not None:
+        qs = qs.filter(year__in=sorted(years))
+    if indicators is not None:
+        qs = qs.filter(indicator_id__in=sorted(indicators))
+    rows = qs.values_list(
+        "indicator_id",
+        "orgunit_id",
+        "year",
+        "measure",
+        "value",
+        "printed",
+        "source",
+        "source_ref",
+        "seed_line",
+        "confidence",
+        "note",
+    ).iterator(chunk_size=20000)
     return pl.DataFrame(list(rows), schema=SCHEMA, orient="row")
 
 

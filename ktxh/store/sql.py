@@ -81,7 +81,28 @@ def insert_frame(model: type[Model], frame: pl.DataFrame) -> int:
 
 
 def reset_sequences(*models: type[Model]) -> None:
-    """After rows were inserted with ids of our own, the next id follows them."""
+    """After rows were inserted with ids of our own, the next id follows them.
+
+    On PostgreSQL a sequence is never moved back: sequences are outside transactions, so
+    a load inside a larger action that is rolled back (a plan started, a catalog
+    replaced) would otherwise leave them below the ids of the rows that come back."""
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for m in models:
+                table, pk = m._meta.db_table, str(m._meta.pk.column)
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+                seq = cursor.fetchone()[0]
+                if seq is None:
+                    continue
+                cursor.execute(f"SELECT COALESCE(MAX({qn(pk)}), 0) FROM {qn(table)}")
+                top = int(cursor.fetchone()[0])
+                cursor.execute(f"SELECT last_value, is_called FROM {seq}")
+                last, called = cursor.fetchone()
+                used = int(last) if called else int(last) - 1
+                value = max(top, used)
+                cursor.execute("SELECT setval(%s, %s, %s)", [seq, max(value, 1), value >= 1])
+        return
     statements = connection.ops.sequence_reset_sql(no_style(), list(models))
     if statements:
         with connection.cursor() as cursor:

@@ -182,7 +182,7 @@ def filled_template(env: dict[str, str], tmp_path: Path) -> Path:
     return fill(
         template,
         tmp_path / "doan-ket.xlsx",
-        {("Biểu 2", "L9"): 90.25, ("Biểu 2", "L10"): 110.5, ("Biểu 2", "L11"): 25},
+        {("Biểu 2", "M9"): 90.25, ("Biểu 2", "M10"): 110.5, ("Biểu 2", "M11"): 25},
     )
 
 

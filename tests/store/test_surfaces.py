@@ -31,7 +31,7 @@ def test_a_command_line_import_is_in_the_web_grid_and_its_audit_page(
 ) -> None:
     template = tmp_path / "mau.xlsx"
     assert runner.invoke(app, ["template", "-u", "doan-ket", "-o", str(template)]).exit_code == 0
-    filled = fill(template, tmp_path / "doan-ket.xlsx", {("Biểu 2", "L9"): 90.25})
+    filled = fill(template, tmp_path / "doan-ket.xlsx", {("Biểu 2", "M9"): 90.25})
     result = runner.invoke(app, ["import", "--user", "doan-ket", str(filled)])
     assert result.exit_code == 0, result.output
 
@@ -39,13 +39,13 @@ def test_a_command_line_import_is_in_the_web_grid_and_its_audit_page(
     grid = ward.get("/nhap-lieu/2/doan-ket/2023/").content.decode()
     assert 'data-key="B02.009|doan-ket|2024|plan" data-version="2">90,25</td>' in grid
     audit = login("admin").get("/nhat-ky/o/B02.009/doan-ket/2024/plan/").content.decode()
-    assert "doan-ket.xlsx!Biểu 2!L9" in audit and "82,8" in audit and "90,25" in audit
+    assert "doan-ket.xlsx!Biểu 2!M9" in audit and "82,8" in audit and "90,25" in audit
     assert "nhập từ tệp Excel" in audit
     history = ward.get(
         "/api/values/history?indicator=B02.009&orgunit=doan-ket&year=2024&measure=plan"
     ).json()["changes"]
     assert [(c["user"], c["source"], c["source_ref"]) for c in history] == [
-        ("doan-ket", "import", "doan-ket.xlsx!Biểu 2!L9")
+        ("doan-ket", "import", "doan-ket.xlsx!Biểu 2!M9")
     ]
 
 

@@ -97,7 +97,7 @@ def test_the_template_of_a_ward_is_its_input_workbook(doan_ket: Client) -> None:
         "ktxh",
     ]
     assert wb["Biểu 2"]["A9"].value == "B02.009"
-    assert wb["Biểu 2"]["L9"].value == 82.8  # prefilled with what the database holds
+    assert wb["Biểu 2"]["M9"].value == 82.8  # prefilled with what the database holds
     one = openpyxl.load_workbook(io.BytesIO(download(doan_ket, "doan-ket", "?bieu=2")))
     assert one.sheetnames == ["Hướng dẫn", "Biểu 2", "ktxh"]
     assert doan_ket.get("/mau-nhap/tan-phong/").status_code == 403
@@ -119,8 +119,8 @@ def test_a_department_gets_its_forms_and_the_planner_any_unit(plan: Plan) -> Non
 def test_preview_shows_the_change_and_the_refusal_and_writes_nothing(
     doan_ket: Client, template: bytes
 ) -> None:
-    mine = filled(template, {"L9": 90.25})
-    theirs = filled(download(login("admin"), "tan-phong"), {"L9": 77})
+    mine = filled(template, {"M9": 90.25})
+    theirs = filled(download(login("admin"), "tan-phong"), {"M9": 77})
     resp = upload(doan_ket, ("dk.xlsx", mine), ("tp.xlsx", theirs))
     assert resp.status_code == 200
     page = text(resp)
@@ -131,7 +131,7 @@ def test_preview_shows_the_change_and_the_refusal_and_writes_nothing(
     )
     # the change, cell by cell: file, sheet, cell, indicator, unit, column, old -> new
     assert (
-        "dk.xlsx Biểu 2 L9 B02.009 Tổng diện tích đất nông nghiệp canh tác phường Đoàn Kết "
+        "dk.xlsx Biểu 2 M9 B02.009 Tổng diện tích đất nông nghiệp canh tác phường Đoàn Kết "
         "KH 2024 sửa 82,8 90,25" in page
     )
     assert "import-confirm" not in resp.content.decode()
@@ -140,7 +140,7 @@ def test_preview_shows_the_change_and_the_refusal_and_writes_nothing(
 
 
 def test_a_valid_file_is_confirmed_and_audited(doan_ket: Client, template: bytes) -> None:
-    mine = filled(template, {"L9": 90.25, "J10": "1.234,5", "K9": "-"})
+    mine = filled(template, {"M9": 90.25, "J10": "1.234,5", "K9": "-"})
     resp = upload(doan_ket, ("dk.xlsx", mine))
     assert resp.status_code == 200
     page = text(resp)
@@ -158,7 +158,7 @@ def test_a_valid_file_is_confirmed_and_audited(doan_ket: Client, template: bytes
         90.25,
         "90,25",
         Source.IMPORT,
-        "dk.xlsx!Biểu 2!L9",
+        "dk.xlsx!Biểu 2!M9",
     )
     assert value(("B02.012", "doan-ket", 2023, "h1")).value == 1234.5
     dash = value(("B02.009", "doan-ket", 2023, "estimate"))
@@ -167,9 +167,9 @@ def test_a_valid_file_is_confirmed_and_audited(doan_ket: Client, template: bytes
     assert sorted(c.source_ref for c in changes) == [
         "dk.xlsx!Biểu 2!J10",
         "dk.xlsx!Biểu 2!K9",
-        "dk.xlsx!Biểu 2!L9",
+        "dk.xlsx!Biểu 2!M9",
     ]
-    change = changes.get(source_ref="dk.xlsx!Biểu 2!L9")
+    change = changes.get(source_ref="dk.xlsx!Biểu 2!M9")
     assert (change.old_value, change.old_printed, change.new_value, change.new_printed) == (
         82.8,
         "82,8",
@@ -197,7 +197,7 @@ def test_a_file_above_the_limit_is_not_read(
     doan_ket: Client, template: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(imports, "LIMITS", Limits(max_file_bytes=1000))
-    page = text(upload(doan_ket, ("dk.xlsx", filled(template, {"L9": 90.25}))))
+    page = text(upload(doan_ket, ("dk.xlsx", filled(template, {"M9": 90.25}))))
     assert "tệp quá lớn" in page and "giới hạn là 0,0 MiB" in page
     no_import_written()
 
@@ -212,10 +212,10 @@ def test_a_locked_form_is_refused(doan_ket: Client, template: bytes) -> None:
     org, form = OrgUnit.objects.get(code="doan-ket"), Form.objects.get(number=2)
     transition(user("doan-ket"), org, form, 2023, "submit")
     transition(user("admin"), org, form, 2023, "approve")
-    page = text(upload(doan_ket, ("dk.xlsx", filled(template, {"L9": 90.25}))))
+    page = text(upload(doan_ket, ("dk.xlsx", filled(template, {"M9": 90.25}))))
     assert "chưa ghi số liệu nào" in page
     assert (
-        "dk.xlsx Biểu 2 L9 B02.009 «Tổng diện tích đất nông nghiệp canh tác», phường Đoàn Kết, "
+        "dk.xlsx Biểu 2 M9 B02.009 «Tổng diện tích đất nông nghiệp canh tác», phường Đoàn Kết, "
         "KH 2024: số liệu đã được duyệt bởi admin ngày" in page
     )
     assert "(Biểu số 2, kỳ báo cáo năm 2023), đã khóa nên không ghi đè được (82,8 → 90,25)" in page
@@ -226,7 +226,7 @@ def test_a_locked_form_is_refused(doan_ket: Client, template: bytes) -> None:
 def test_a_change_between_preview_and_confirmation_is_a_conflict(
     doan_ket: Client, template: bytes
 ) -> None:
-    upload(doan_ket, ("dk.xlsx", filled(template, {"L9": 90.25})))
+    upload(doan_ket, ("dk.xlsx", filled(template, {"M9": 90.25})))
     token = doan_ket.session[IMPORT_SESSION]["token"]
     write_values(user("admin"), [CellWrite(*CELL, version=value().version, text="85")])
     resp = doan_ket.post("/nhap-excel/xac-nhan/", {"token": token})
@@ -243,7 +243,7 @@ def test_a_plan_that_changed_since_the_preview_is_shown_again(
 ) -> None:
     """Someone typed the file's value into one cell meanwhile: the plan now has one change
     less; it is shown again to be confirmed, not applied as it stands."""
-    upload(doan_ket, ("dk.xlsx", filled(template, {"L9": 90.25, "L10": 110})))
+    upload(doan_ket, ("dk.xlsx", filled(template, {"M9": 90.25, "M10": 110})))
     token = doan_ket.session[IMPORT_SESSION]["token"]
     write_values(user("admin"), [CellWrite(*CELL, version=value().version, text="90,25")])
     resp = doan_ket.post("/nhap-excel/xac-nhan/", {"token": token})
@@ -260,7 +260,7 @@ def test_a_plan_that_changed_since_the_preview_is_shown_again(
 
 def test_a_department_may_not_import_another_departments_form(plan: Plan) -> None:
     admin = login("admin")
-    wb = filled(download(admin, "doan-ket"), {"L9": 90.25})
+    wb = filled(download(admin, "doan-ket"), {"M9": 90.25})
     page = text(upload(login("phong-y-te"), ("dk.xlsx", wb)))
     assert "tài khoản không có quyền nhập biểu số 2 của phường Đoàn Kết" in page
     no_import_written()

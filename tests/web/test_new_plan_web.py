@@ -150,7 +150,8 @@ def test_a_decision_a_correction_and_the_confirmation(draft: models.Draft) -> No
     item.refresh_from_db()
     assert (item.decision, item.corrected, item.decided_by) == ("correct", ["12,5"], "admin")
     done = client.post(f"/bao-cao-cu/{draft.pk}/xac-nhan/", follow=True).content.decode()
-    assert "của bản nháp số" in done and "vào kế hoạch (lần ghi" in done
+    said = done[done.find('class="messages"') :][:1500]
+    assert "của bản nháp số" in said and "vào kế hoạch (lần ghi" in said, said
     value = models.Value.objects.get(
         indicator_id=key[0], orgunit_id=key[1], year=key[2], measure=key[3]
     )
@@ -183,3 +184,22 @@ def test_the_review_workbook_out_and_back(draft: models.Draft, tmp_path: Path) -
     discarded = client.post(f"/bao-cao-cu/{draft.pk}/bo/", follow=True).content.decode()
     assert f"Đã bỏ bản nháp số {draft.pk}" in discarded
     assert models.Draft.objects.get(pk=draft.pk).status == "discarded"
+
+
+def test_a_first_plan_in_an_empty_store(plan: Any, tmp_path: Path) -> None:
+    """A fresh installation: the administrator, with no role yet, is sent to the page; no
+    plan to replace; the new plan is theirs to work on."""
+    from ktxh.store.packages import _wipe
+
+    _wipe()
+    assert not models.Plan.objects.exists()
+    save_administrator("quan-tri", PASSWORD)
+    client = login("quan-tri")
+    home = client.get("/")
+    assert (home.status_code, home["Location"]) == (302, "/quan-tri/ke-hoach-moi/")
+    page = client.get("/quan-tri/ke-hoach-moi/").content.decode()
+    assert "replace-box" not in page
+    done = _post(client, tmp_path)
+    assert done.status_code == 200, done.content.decode()[:2000]
+    assert models.Plan.objects.get().name == "tinh-hoa-son-2025"
+    assert client.get("/").status_code == 200

@@ -81,6 +81,24 @@ def _submitted() -> None:
     )
 
 
+def _forecast() -> None:
+    """A first half and a plan of 2023 for phường Đoàn Kết's B02.009: its estimate has a
+    proposal (the plan: no earlier year)."""
+    for measure, value in (("h1", 2700.0), ("plan", 2726.0)):
+        Value.objects.create(
+            indicator_id="B02.009",
+            orgunit_id="doan-ket",
+            year=2023,
+            measure=measure,
+            value=value,
+            printed=str(value),
+        )
+
+
+def _accept_body() -> str:
+    return json.dumps({"cells": [{"indicator": "B02.009", "orgunit": "doan-ket", "year": 2023}]})
+
+
 def _draft() -> None:
     """A draft of a past report (number 777) with one review item."""
     from django.utils import timezone
@@ -176,6 +194,22 @@ CASES = [
     Case("api:checks", "GET", "/api/checks?orgunit=doan-ket&form=2&year=2023", API_FORM2_DOANKET),
     Case("api:submissions", "GET", "/api/submissions?year=2023", API_ALL),
     Case("api:ratings", "GET", "/api/ratings?orgunit=doan-ket&form=2&year=2023", API_FORM2_DOANKET),
+    Case(
+        "api:forecasts",
+        "GET",
+        "/api/forecasts?orgunit=doan-ket&form=2&year=2023",
+        API_FORM2_DOANKET,
+        setup=_forecast,
+    ),
+    Case(
+        "api:forecast_accept",
+        "POST",
+        "/api/forecasts/accept",
+        API_FORM2_DOANKET,
+        _accept_body,
+        setup=_forecast,
+    ),
+    Case("api:trends", "GET", "/api/trends?indicator=B02.009&orgunit=doan-ket", API_FORM2_DOANKET),
     Case("api:documents", "GET", "/api/documents", API_ALL),
     Case(
         "api:documents",

@@ -465,7 +465,7 @@ def test_many_inflating_workbooks_in_one_request_are_refused(plan: Plan) -> None
 def template(client: Client) -> bytes:
     data = client.get("/mau-nhap/doan-ket/?bieu=2").content
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    wb["Biểu 2"]["L9"] = 90.25
+    wb["Biểu 2"]["M9"] = 90.25
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

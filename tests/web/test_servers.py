@@ -202,7 +202,7 @@ def test_an_upload_previewed_on_one_server_is_confirmed_on_the_other(
     wb = openpyxl.load_workbook(io.BytesIO(template.content))
     sheet = wb["Biểu 2"]
     assert sheet["A9"].value == "B02.009"  # an input cell of the ward's, prefilled
-    sheet["L9"] = sheet["L9"].value + 7
+    sheet["M9"] = sheet["M9"].value + 7
     out = io.BytesIO()
     wb.save(out)
     page = ward.post(

@@ -83,7 +83,7 @@ class CarriedOver:
         ]
         if not moves:
             return
-        base = ctx.base.filter(pl.col("indicator").is_in(moves) & pl.col("year").is_in([y - 1, y]))
+        base = ctx.rows_of(moves).filter(pl.col("year").is_in([y - 1, y]))
         if base.is_empty():
             return
         # last year's final figure: its actual once entered, else its estimate

@@ -11,11 +11,12 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from ktxh.domain.catalog import Catalog, Consolidation, Indicator
+from ktxh.domain.catalog import Catalog, Consolidation, Indicator, RowKind
 from ktxh.domain.consolidate import consolidate
 from ktxh.domain.narrative import Claim
 from ktxh.domain.numbers import format_number
 from ktxh.domain.orgunits import OrgTree, fold
+from ktxh.domain.values import Keys, by_code, text_keys
 
 
 class Severity(StrEnum):
@@ -185,13 +186,26 @@ def with_unit(value: float | None, unit: str, decimals: int = 1, fixed: bool = F
     return f"{text}{unit}" if unit in ("%", "‰") else f"{text} {unit}"
 
 
+BASE_MEASURES = ("plan", "h1", "estimate", "actual")
+KEY = ["indicator", "orgunit", "year", "measure"]
+# What a rule reads of each value; the rest (printed text, notes, provenance) stays in
+# ``values`` and is joined only for the cells a finding shows.
+COMPUTED = ["value", "dec", "low", "seed_line"]
+
+
 @dataclass
 class CheckContext:
     """The plan under check: catalog, org tree, values and the narrative's claims.
 
-    ``values`` is the value frame (ktxh.domain.values.SCHEMA); the context adds
-    ``dec`` (decimals the value is known to: those printed, else the catalog's)
-    and ``tol`` (half a unit in that last place: what rounding can explain).
+    ``values`` is the value frame (ktxh.domain.values.SCHEMA), with text or categorical
+    keys. The context is made once per run and holds one compact frame (:attr:`frame`):
+    the keys as categories of the plan (:class:`~ktxh.domain.values.Keys`), the value,
+    ``dec`` (decimals the value is known to: those printed, else the catalog's), ``low``
+    (a best guess of the transcription) and the seed line; ``tol`` (half a unit in the
+    last decimal: what rounding can explain) is computed in the rules' queries
+    (:meth:`tol`). Rules take the rows of the indicators they concern
+    (:meth:`rows_of`, :meth:`below`, :meth:`upper`) before any join; what several
+    rules need (the units' sums below each total) is computed once (:attr:`children`).
     """
 
     catalog: Catalog
@@ -204,6 +218,7 @@ class CheckContext:
     # "the same indicator" for the convention check; the values they derive need no
     # jump check of their own
     declared: Sequence[Any] = ()
+    keys: Keys | None = None  # the plan's categories (else made from catalog and tree)
 
     def __post_init__(self) -> None:
         """Accept a bare (indicator, orgunit, year, measure, value) frame too."""
@@ -216,44 +231,65 @@ class CheckContext:
         missing = [pl.lit(None, t).alias(c) for c, t in extra.items() if c not in self.values]
         if missing:
             self.values = self.values.with_columns(missing)
+        if self.keys is None:
+            self.keys = Keys.of(self.catalog.indicators, self.tree.units)
+        self.values = self.keys.cast(self.values)
+
+    @property
+    def k(self) -> Keys:
+        assert self.keys is not None
+        return self.keys
+
+    def table(self, rows: Sequence[Mapping[str, Any]], schema: Mapping[str, Any]) -> pl.DataFrame:
+        """A small frame of a rule (its links, its specs): a column typed "indicator",
+        "orgunit" or "measure" holds codes, as categories of the plan."""
+        types = {c: self.k.dtypes[t] if isinstance(t, str) else t for c, t in schema.items()}
+        return pl.DataFrame(list(rows), schema=types) if rows else pl.DataFrame(schema=types)
+
+    def by_indicator(self, mapping: Mapping[str, Any], out: Any) -> pl.Expr:
+        """``mapping[indicator]`` for each row (null where none)."""
+        return by_code(self.k.indicator, "indicator", mapping, out)
 
     @cached_property
     def frame(self) -> pl.DataFrame:
+        """The compact frame every rule reads: keys, value, dec, low, seed line."""
         units = self.catalog.units
-        cat = pl.DataFrame(
-            {
-                "indicator": [i.code for i in self.catalog],
-                "cat_dec": [i.decimals for i in self.catalog],
-                "count": [i.unit in units and units[i.unit].is_count for i in self.catalog],
-            },
-            schema={"indicator": pl.String, "cat_dec": pl.Int32, "count": pl.Boolean},
+        cat_dec = {i.code: i.decimals for i in self.catalog}
+        printed = pl.col("printed")
+        printed_dec = printed.str.extract(r",(\d+)\)?[%‰]?$", 1).str.len_chars().cast(pl.Int8)
+        has_digits = printed.str.contains(r"\d").fill_null(False)
+        dec = (
+            pl.when(has_digits)
+            .then(printed_dec.fill_null(0))
+            .otherwise(self.by_indicator(cat_dec, pl.Int8).fill_null(0))
         )
-        f = self.values
-        printed_dec = (
-            pl.col("printed").str.extract(r",(\d+)\)?[%‰]?$", 1).str.len_chars().cast(pl.Int32)
+        counts = {i.code: i.unit in units and units[i.unit].is_count for i in self.catalog}
+        return self.values.select(
+            *KEY,
+            "value",
+            dec.alias("dec"),
+            # a best guess of the transcription (its column, or the cell itself):
+            # never taken as printed (docs/checks.md, "Uncertain values")
+            (pl.col("confidence") == "low").fill_null(False).alias("low"),
+            "seed_line",
+            self.by_indicator(counts, pl.Boolean).fill_null(False).alias("count"),
         )
-        has_digits = pl.col("printed").str.contains(r"\d").fill_null(False)
+
+    @staticmethod
+    def tol() -> pl.Expr:
+        """Half a unit in the last decimal known; a count printed whole is exact."""
         return (
-            f.join(cat, on="indicator", how="left")
-            .with_columns(
-                pl.when(has_digits)
-                .then(printed_dec.fill_null(0))
-                .otherwise(pl.col("cat_dec").fill_null(0))
-                .alias("dec")
-            )
-            .with_columns(
-                # a count printed whole is exact; anything else is known to half a unit
-                # of its last decimal
-                pl.when(pl.col("count").fill_null(False) & (pl.col("dec") == 0))
-                .then(0.0)
-                .otherwise(0.5 * pl.lit(10.0).pow(-pl.col("dec")))
-                .alias("tol"),
-                # a best guess of the transcription (its column, or the cell itself):
-                # never taken as printed (docs/checks.md, "Uncertain values")
-                (pl.col("confidence") == "low").fill_null(False).alias("low"),
-            )
-            .drop("cat_dec", "count")
+            pl.when(pl.col("count") & (pl.col("dec") == 0))
+            .then(0.0)
+            .otherwise(0.5 * pl.lit(10.0).pow(-pl.col("dec").cast(pl.Int32)))
+            .alias("tol")
         )
+
+    def _base_filter(self, codes: Iterable[str] | None) -> pl.Expr:
+        keep = pl.col("measure").is_in(BASE_MEASURES) & pl.col("value").is_not_null()
+        if codes is not None:
+            keep = keep & pl.col("indicator").is_in(self.k.series("indicator", codes).implode())
+        return keep
 
     @cached_property
     def lost(self) -> dict[Key, str]:
@@ -269,9 +305,10 @@ class CheckContext:
             if i.consolidation in kinds or i.consolidation is Consolidation.WEIGHTED_MEAN
         ]
         kids = (
-            self.frame.filter(
-                pl.col("measure").is_in(["plan", "h1", "estimate", "actual"])
-                & pl.col("indicator").is_in(codes)
+            self.frame.with_columns(self.values["note"])
+            .filter(
+                pl.col("measure").is_in(BASE_MEASURES)
+                & pl.col("indicator").is_in(self.k.series("indicator", codes).implode())
             )
             .with_columns(self.parent_expr().alias("parent"))
             .filter(pl.col("parent").is_not_null())
@@ -305,10 +342,9 @@ class CheckContext:
 
     @cached_property
     def _top_filled(self) -> dict[tuple[str, int, str], float | None]:
-        top = self.filled.filter(pl.col("orgunit") == self.top)
         return {
             (r[0], r[1], r[2]): r[3]
-            for r in top.select("indicator", "year", "measure", "value").iter_rows()
+            for r in self.filled.select("indicator", "year", "measure", "value").iter_rows()
         }
 
     def filled_value(self, indicator: str, year: int, measure: str) -> float | None:
@@ -330,97 +366,159 @@ class CheckContext:
         if want.is_empty():
             return {}
         codes = want["indicator"].unique().to_list()
-        hit = self.frame.filter(pl.col("indicator").is_in(codes)).join(
-            want, on=["indicator", "orgunit", "year", "measure"]
+        keep = pl.col("indicator").is_in(self.k.series("indicator", codes).implode())
+        rows = self.frame.filter(keep).with_columns(
+            self.values.filter(keep).select("printed", "confidence", "note")
         )
+        hit = rows.join(self.k.cast(want), on=KEY).with_columns(self.tol())
         return {
             (r["indicator"], r["orgunit"], r["year"], r["measure"]): r
             for r in hit.iter_rows(named=True)
         }
 
-    @cached_property
-    def base(self) -> pl.DataFrame:
-        """Stored numbers of the base measures (no printed ratios, no "-")."""
-        return self.frame.filter(
-            pl.col("measure").is_in(["plan", "h1", "estimate", "actual"])
-            & pl.col("value").is_not_null()
+    def with_text(self, condition: pl.Expr) -> pl.DataFrame:
+        """The frame's rows that meet ``condition`` (on the key and the value) with their
+        printed text, confidence and note from the values: for a few rows (the top's)."""
+        return self.frame.filter(condition).with_columns(
+            self.values.filter(condition).select("printed", "confidence", "note")
         )
 
-    @cached_property
-    def _by_indicator(self) -> dict[str, pl.DataFrame]:
-        return {
-            str(k[0]): part for k, part in self.base.partition_by("indicator", as_dict=True).items()
-        }
-
     def rows_of(self, codes: Iterable[str]) -> pl.DataFrame:
-        """The base rows of a few indicators, without scanning the whole table again."""
-        parts = [self._by_indicator[c] for c in dict.fromkeys(codes) if c in self._by_indicator]
-        return pl.concat(parts) if parts else self.base.clear()
+        """The base rows (numbers of plan, h1, estimate, actual) of a few indicators,
+        with ``tol``: taken from the frame before anything is joined."""
+        return self.frame.filter(self._base_filter(list(codes))).with_columns(self.tol())
 
     @cached_property
-    def _with_parent(self) -> pl.DataFrame:
-        # the frame plus each row's parent unit, worked out once for every rule that
-        # compares units with their total (the frame's columns are shared, not copied)
-        return self.frame.with_columns(self.parent_expr().alias("parent"))
+    def base(self) -> pl.DataFrame:
+        """Stored numbers of the base measures (no printed ratios, no "-"). Prefer
+        :meth:`rows_of`: this is every base row."""
+        return self.frame.filter(self._base_filter(None)).with_columns(self.tol())
 
     def below(self, codes: Iterable[str], numbers: bool = True) -> pl.DataFrame:
         """The base-measure rows of ``codes`` in every unit that has a parent, with the
         parent's code (``parent``); ``numbers=False`` keeps the cells stored without a
         number (a printed "-")."""
+        children = self.k.series("orgunit", self.tree.parent_map())
         keep = (
-            pl.col("measure").is_in(["plan", "h1", "estimate", "actual"])
-            & pl.col("parent").is_not_null()
-            & pl.col("indicator").is_in(list(dict.fromkeys(codes)))
+            pl.col("measure").is_in(BASE_MEASURES)
+            & pl.col("indicator").is_in(self.k.series("indicator", codes).implode())
+            & pl.col("orgunit").is_in(children.implode())
         )
         if numbers:
             keep = keep & pl.col("value").is_not_null()
-        return self._with_parent.filter(keep)
+        return self.frame.filter(keep).with_columns(self.parent_expr().alias("parent"), self.tol())
 
     def upper(self, codes: Iterable[str]) -> pl.DataFrame:
         """The base rows of ``codes`` in the units that have units below them (the
         totals a rule compares with their units)."""
-        tops = sorted(set(self.tree.parent_map().values()))
-        return self.base.filter(
-            pl.col("orgunit").is_in(tops) & pl.col("indicator").is_in(list(dict.fromkeys(codes)))
+        tops = self.k.series("orgunit", sorted(set(self.tree.parent_map().values())))
+        return self.frame.filter(
+            self._base_filter(list(codes)) & pl.col("orgunit").is_in(tops.implode())
+        ).with_columns(self.tol())
+
+    @cached_property
+    def children(self) -> pl.DataFrame:
+        """What the rules comparing a total with its units need of the units, for every
+        indicator that consolidates, in one pass over the table: per (indicator, parent,
+        year, measure) the units stored (``n``), those with a number (``known``), their
+        sum (a count: how many are above 0) and its rounding (``v``, ``t``), and the
+        lowest and highest value (``v_min``, ``v_max``; ``lo``, ``hi`` with rounding)."""
+        kinds = (
+            Consolidation.SUM,
+            Consolidation.COUNT,
+            Consolidation.RATE,
+            Consolidation.WEIGHTED_MEAN,
+        )
+        codes = [
+            i.code for i in self.catalog if i.kind is RowKind.INDICATOR and i.consolidation in kinds
+        ]
+        counts = [i.code for i in self.catalog if i.consolidation is Consolidation.COUNT]
+        is_count = pl.col("indicator").is_in(self.k.series("indicator", counts).implode())
+        number = pl.col("value").is_not_null()
+        return (
+            self.below(codes, numbers=False)
+            .lazy()
+            .group_by("indicator", "parent", "year", "measure")
+            .agg(
+                pl.len().alias("n"),
+                number.sum().alias("known"),
+                pl.when(is_count)
+                .then((pl.col("value") > 0).cast(pl.Float64))
+                .otherwise(pl.col("value"))
+                .sum()
+                .alias("v"),
+                pl.when(is_count)
+                .then(0.0)
+                .otherwise(pl.col("tol"))
+                .filter(number)
+                .sum()
+                .alias("t"),
+                (pl.col("value") - 2 * pl.col("tol")).min().alias("lo"),
+                (pl.col("value") + 2 * pl.col("tol")).max().alias("hi"),
+                pl.col("value").min().alias("v_min"),
+                pl.col("value").max().alias("v_max"),
+            )
+            .collect()
         )
 
     def parent_expr(self, column: str = "orgunit") -> pl.Expr:
-        """The parent org unit of ``column`` (null at the top), as a fast lookup."""
-        mapping = self.tree.parent_map()
-        return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+        """The parent org unit of ``column`` (null at the top), by its category."""
+        return by_code(self.k.orgunit, column, self.tree.parent_map(), self.k.orgunit)
 
     @cached_property
     def filled(self) -> pl.DataFrame:
-        """The values plus the totals consolidated from the units where none is stored
-        (a form that leaves "Tổng cộng" blank still has one)."""
-        key = ["indicator", "orgunit", "year", "measure"]
-        base = self.values.filter(pl.col("measure").is_in(["plan", "h1", "estimate", "actual"]))
-        at_top = base.filter(pl.col("orgunit") == self.top).select("indicator", "year", "measure")
-        blank = (
-            base.select("indicator", "year", "measure")
+        """The top unit's values, with text keys, plus the totals consolidated from the
+        units where the top has none (a form that leaves "Tổng cộng" blank still has
+        one): what the forms print, for the comparisons."""
+        at_top = self.values.filter(pl.col("orgunit") == self.top)
+        stored = at_top.filter(pl.col("measure").is_in(BASE_MEASURES))
+        # the (indicator, year, measure) stored in some unit below but not at the top
+        below = (
+            self.frame.lazy()
+            .filter(
+                pl.col("measure").is_in(BASE_MEASURES)
+                & pl.col("orgunit").is_in(
+                    self.k.series("orgunit", self.tree.parent_map()).implode()
+                )
+            )
+            .select("indicator", "year", "measure")
             .unique()
-            .join(at_top, on=["indicator", "year", "measure"], how="anti")
+            .join(
+                stored.lazy().select("indicator", "year", "measure"),
+                on=["indicator", "year", "measure"],
+                how="anti",
+            )
+            .collect()
         )
-        if blank.is_empty():
-            return self.values.select([*key, "value", "printed"])
+        kept = [*KEY, "value", "printed"]
+        if below.is_empty():
+            return text_keys(at_top.select(kept))
         # consolidate only what the top unit lacks (and what those rows are made from)
-        codes = set(blank["indicator"].unique())
+        codes = set(below["indicator"].cast(pl.String).unique())
         codes |= {b for c in list(codes) for b in self.catalog[c].basis}
         totals = consolidate(
-            base.filter(pl.col("indicator").is_in(list(codes))), self.catalog, self.tree
-        )
-        missing = totals.join(self.values.select(key), on=key, how="anti")
-        return pl.concat(
-            [self.values.select([*key, "value", "printed"]), missing.select([*key, "value"])],
-            how="diagonal_relaxed",
+            self.frame.filter(
+                pl.col("measure").is_in(BASE_MEASURES)
+                & pl.col("indicator").is_in(self.k.series("indicator", codes).implode())
+            ).select(*KEY, "value"),
+            self.catalog,
+            self.tree,
+            self.k,
+        ).filter(pl.col("orgunit") == self.top)
+        missing = totals.join(self.values.select(KEY), on=KEY, how="anti")
+        return text_keys(
+            pl.concat(
+                [at_top.select(kept), missing.select([*KEY, "value"])], how="diagonal_relaxed"
+            )
         )
 
     @cached_property
     def parents(self) -> pl.DataFrame:
         """child -> parent org unit."""
+        mapping = self.tree.parent_map()
         return pl.DataFrame(
-            [{"child": c, "parent": p} for c, p in self.tree.parent_map().items()],
-            schema={"child": pl.String, "parent": pl.String},
+            {"child": list(mapping), "parent": list(mapping.values())},
+            schema={"child": self.k.orgunit, "parent": self.k.orgunit},
         )
 
     def indicator(self, code: str) -> Indicator:

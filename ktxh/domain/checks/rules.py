@@ -57,7 +57,7 @@ from ktxh.domain.compare import (
     ratio_bounds,
     round_half_up,
 )
-from ktxh.domain.consolidate import rate_factor
+from ktxh.domain.consolidate import PLAN, rate_factor
 from ktxh.domain.numbers import decimals_of
 
 KEY = ["indicator", "orgunit", "year", "measure"]
@@ -66,9 +66,9 @@ EPS = 1e-9
 INF = math.inf
 
 
-def _base(ctx: CheckContext) -> pl.DataFrame:
-    """Stored numbers of the base measures (no printed ratios, no "-")."""
-    return ctx.base
+def _base(ctx: CheckContext, codes: Iterable[str]) -> pl.DataFrame:
+    """Stored numbers of the base measures (no printed ratios, no "-") of ``codes``."""
+    return ctx.rows_of(codes)
 
 
 def _codes(ctx: CheckContext, pred: object) -> list[str]:
@@ -152,28 +152,20 @@ class UnitsAddUp:
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         sums = _codes(ctx, lambda i: i.consolidation is Consolidation.SUM)
         counts = _codes(ctx, lambda i: i.consolidation is Consolidation.COUNT)
-        base = ctx.upper(sums + counts)
-        below_rows = ctx.below(sums + counts).with_columns(
-            pl.when(pl.col("indicator").is_in(counts))
-            .then((pl.col("value") > 0).cast(pl.Float64))
-            .otherwise(pl.col("value"))
-            .alias("v"),
-            pl.when(pl.col("indicator").is_in(counts))
-            .then(0.0)
-            .otherwise(pl.col("tol"))
-            .alias("t"),
-        )
-        kids = (
-            below_rows.lazy()
-            .group_by("indicator", "parent", "year", "measure")
-            .agg(
-                pl.col("v").sum().alias("children"),
-                pl.col("t").sum().alias("children_tol"),
-                pl.len().alias("n"),
-            )
+        # the units' sums below every total (shared with the other rules on units)
+        kids = ctx.children.filter(
+            pl.col("indicator").is_in(ctx.k.series("indicator", sums + counts).implode())
+            & (pl.col("known") > 0)
+        ).select(
+            "indicator",
+            "parent",
+            "year",
+            "measure",
+            pl.col("v").alias("children"),
+            pl.col("t").alias("children_tol"),
         )
         bad = (
-            base.lazy()
+            ctx.upper(sums + counts)
             .join(
                 kids,
                 left_on=["indicator", "orgunit", "year", "measure"],
@@ -181,9 +173,10 @@ class UnitsAddUp:
             )
             .with_columns((pl.col("value") - pl.col("children")).alias("diff"))
             .filter(pl.col("diff").abs() > pl.col("tol") + pl.col("children_tol") + EPS)
-            .collect()
         )
         group = ["indicator", "parent", "year", "measure"]
+        # the members of the few failing groups only
+        below_rows = ctx.below(bad["indicator"].unique().cast(pl.String).to_list())
         members = _members(below_rows, bad.rename({"orgunit": "parent"}), group)
         for r in bad.iter_rows(named=True):
             kid = members.get((r["indicator"], r["orgunit"], r["year"], r["measure"]), [])
@@ -261,13 +254,14 @@ class MissingUnits:
         additive = set(
             _codes(ctx, lambda i: i.consolidation in (Consolidation.SUM, Consolidation.COUNT))
         )
-        counts = set(_codes(ctx, lambda i: i.consolidation is Consolidation.COUNT))
         size = ctx.parents.group_by("parent").len("n_children")
         keys = ["indicator", "parent", "year", "measure"]
-        below = ctx.below(with_breakdown, numbers=False)
+        # how many units below each total are stored, and their sum (shared, made once)
+        stats = ctx.children.filter(
+            pl.col("indicator").is_in(ctx.k.series("indicator", with_breakdown).implode())
+        )
         present = (
-            below.group_by(keys)
-            .len("n")
+            stats.select(*keys, "n")
             .join(size, on="parent")
             .filter(
                 (pl.col("n") < pl.col("n_children"))
@@ -278,17 +272,10 @@ class MissingUnits:
         if present.is_empty():
             return
         # the units' sum and the total, for these few groups only
-        children = (
-            below.join(present.select(keys), on=keys, how="semi")
-            .with_columns(
-                pl.when(pl.col("indicator").is_in(list(counts)))
-                .then((pl.col("value") > 0).cast(pl.Float64))
-                .otherwise(pl.col("value"))
-                .alias("v")
-            )
-            .group_by(keys)
-            .agg(pl.col("v").sum().alias("children"))
+        children = stats.join(present.select(keys), on=keys, how="semi").select(
+            *keys, pl.col("v").alias("children")
         )
+        below = ctx.below(present["indicator"].unique().cast(pl.String).to_list(), numbers=False)
         totals = (
             ctx.upper(with_breakdown)
             .join(
@@ -305,7 +292,7 @@ class MissingUnits:
             .filter(
                 # the others already make the total: the blank unit has none ("-")
                 ~(
-                    pl.col("indicator").is_in(list(additive))
+                    pl.col("indicator").is_in(ctx.k.series("indicator", additive).implode())
                     & ((pl.col("total") - pl.col("children")).abs() <= EPS).fill_null(False)
                 )
             )
@@ -395,15 +382,14 @@ class PartsAddUp:
                     expected[(ind.code, f"parts{n}")] = list(group)
         if not links:
             return
-        link = pl.DataFrame(
-            links,
-            schema={"part": pl.String, "whole": pl.String, "kind": pl.String, "set": pl.String},
+        link = ctx.table(
+            links, {"part": "indicator", "whole": "indicator", "kind": pl.String, "set": pl.String}
         )
         needed = ["indicator", "orgunit", "year", "measure", "value", "tol", "dec", "low"]
         # one lazy plan for the sums of complete sets and the "of which" items, collected
         # together (the value table is scanned and grouped once, in parallel)
         parts = (
-            ctx.rows_of(link["part"].unique().to_list())
+            ctx.rows_of(link["part"].unique().cast(pl.String).to_list())
             .lazy()
             .select(*needed, "seed_line")
             .join(link.lazy(), left_on="indicator", right_on="part")
@@ -414,19 +400,19 @@ class PartsAddUp:
             ctx.frame.lazy()
             .filter(
                 pl.col("measure").is_in(BASE_MEASURES)
-                & pl.col("indicator").is_in(declared["part"].unique().to_list())
+                & pl.col("indicator").is_in(declared["part"].unique().implode())
             )
             .select("indicator", "orgunit", "year", "measure")
             .join(declared.lazy(), left_on="indicator", right_on="part")
             .group_by("whole", "set", "orgunit", "year", "measure")
             .agg(pl.len().alias("n_stored"))
         )
-        sizes = pl.DataFrame(
+        sizes = ctx.table(
             [{"whole": w, "set": s, "size": len(c)} for (w, s), c in expected.items()],
-            schema={"whole": pl.String, "set": pl.String, "size": pl.Int64},
+            {"whole": "indicator", "set": pl.String, "size": pl.Int64},
         )
         whole_vals = (
-            ctx.rows_of(link["whole"].unique().to_list())
+            ctx.rows_of(link["whole"].unique().cast(pl.String).to_list())
             .lazy()
             .select(
                 pl.col("indicator").alias("whole"),
@@ -465,12 +451,12 @@ class PartsAddUp:
                 pl.col("value") > pl.col("whole_value") + pl.col("tol") + pl.col("whole_tol") + EPS
             )
         )
-        complete, over = pl.collect_all([sums, beyond])
+        complete, over = pl.collect_all([sums, beyond], optimizations=PLAN)
         on = ["whole", "set", "orgunit", "year", "measure"]
         members = _members(
             parts.filter(pl.col("kind") == "complete")
             .join(complete.lazy().select(on).unique(), on=on)
-            .collect(),
+            .collect(optimizations=PLAN),
             complete,
             on,
         )
@@ -576,8 +562,10 @@ class StructureAddsUp:
                 rows += [{"part": p, "whole": ind.code} for p in ctx.catalog.parts_of(ind.code)[0]]
         if not rows:
             return
-        link = pl.DataFrame(rows, schema={"part": pl.String, "whole": pl.String})
-        base = ctx.rows_of(link["part"].to_list() + link["whole"].to_list())
+        link = ctx.table(rows, {"part": "indicator", "whole": "indicator"})
+        base = ctx.rows_of(
+            link["part"].cast(pl.String).to_list() + link["whole"].cast(pl.String).to_list()
+        )
         shares = (
             base.join(link, left_on="indicator", right_on="part")
             .group_by("whole", "orgunit", "year", "measure")
@@ -590,7 +578,7 @@ class StructureAddsUp:
                 pl.col("indicator").filter(pl.col("low")).alias("low_codes"),
             )
         )
-        wholes = base.filter(pl.col("indicator").is_in(link["whole"].unique().to_list())).select(
+        wholes = base.filter(pl.col("indicator").is_in(link["whole"].unique().implode())).select(
             pl.col("indicator").alias("whole"),
             "orgunit",
             "year",
@@ -677,10 +665,17 @@ class RateFromParts:
                 )
         if not rows:
             return
-        spec = pl.DataFrame(rows)
-        base = ctx.rows_of(
-            spec["indicator"].to_list() + spec["num"].to_list() + spec["den"].to_list()
+        spec = ctx.table(
+            rows,
+            {
+                "indicator": "indicator",
+                "num": "indicator",
+                "den": "indicator",
+                "k": pl.Float64,
+                "skip_h1": pl.Boolean,
+            },
         )
+        base = ctx.rows_of([str(r[c]) for r in rows for c in ("indicator", "num", "den")])
         side = base.select("indicator", "orgunit", "year", "measure", "value", "tol", "low")
         f = (
             base.join(spec, on="indicator")
@@ -760,7 +755,7 @@ class WeightedMean:
         ]
         if not rows:
             return
-        spec = pl.DataFrame(rows)
+        spec = ctx.table(rows, {"indicator": "indicator", "weight": "indicator"})
         base = ctx.rows_of([c for r in rows for c in (r["indicator"], r["weight"])])
         w = base.select(
             pl.col("indicator").alias("weight"),
@@ -855,19 +850,15 @@ class RateWithinRange:
             return
         size = ctx.parents.group_by("parent").len("n_children")
         kids = (
-            ctx.below(rates + means, numbers=False)
-            .group_by("indicator", "parent", "year", "measure")
-            .agg(
-                pl.len().alias("n"),
-                pl.col("value").is_not_null().sum().alias("known"),
-                (pl.col("value") - 2 * pl.col("tol")).min().alias("lo"),
-                (pl.col("value") + 2 * pl.col("tol")).max().alias("hi"),
-                pl.col("value").min().alias("v_min"),
-                pl.col("value").max().alias("v_max"),
+            ctx.children.filter(
+                pl.col("indicator").is_in(ctx.k.series("indicator", rates + means).implode())
+            )
+            .select(
+                "indicator", "parent", "year", "measure", "n", "known", "lo", "hi", "v_min", "v_max"
             )
             .join(size, on="parent")
             .filter(
-                pl.when(pl.col("indicator").is_in(rates))
+                pl.when(pl.col("indicator").is_in(ctx.k.series("indicator", rates).implode()))
                 .then(pl.col("known") == pl.col("n_children"))
                 .otherwise(pl.col("known") >= 2)
             )
@@ -902,8 +893,10 @@ class RateWithinRange:
         ]
         if not rows:
             return
-        link = pl.DataFrame(rows)
-        base = ctx.rows_of(link["part"].to_list() + link["whole"].to_list())
+        link = ctx.table(
+            rows, {"whole": "indicator", "part": "indicator", "set": pl.Int64, "size": pl.Int64}
+        )
+        base = ctx.rows_of([str(r[c]) for r in rows for c in ("part", "whole")])
         groups = (
             base.join(link, left_on="indicator", right_on="part")
             .group_by("whole", "set", "orgunit", "year", "measure")
@@ -1010,7 +1003,7 @@ class PrintedRatios:
         if suspects.is_empty():
             return
         codes = suspects["indicator"].unique().to_list()
-        top = ctx.frame.filter(
+        top = ctx.with_text(
             (pl.col("orgunit") == ctx.top) & pl.col("indicator").is_in(codes)
         ).select("indicator", "orgunit", "year", "measure", "value", "printed", "seed_line", "low")
         cell: dict[Key, dict[str, Any]] = {_key(r): r for r in top.iter_rows(named=True)}
@@ -1021,7 +1014,7 @@ class PrintedRatios:
         kids = [u.code for u in ctx.tree.children(ctx.top)]
         unit_next = {
             (r["indicator"], r["orgunit"]): (r["value"], r["printed"])
-            for r in ctx.frame.filter(
+            for r in ctx.with_text(
                 pl.col("indicator").is_in(codes)
                 & pl.col("orgunit").is_in(kids)
                 & (pl.col("measure") == "plan")
@@ -1255,7 +1248,7 @@ class ConventionMix:
         if not pairs:
             return
         codes = [c for p in pairs for c in p]
-        top = ctx.frame.filter(
+        top = ctx.with_text(
             (pl.col("orgunit") == ctx.top)
             & pl.col("indicator").is_in(codes)
             & pl.col("measure").is_in([s.printed_measure for s in RATIOS if s.printed_measure])
@@ -1320,9 +1313,8 @@ class Bounds:
                     seed_line=ind.seed_line,
                 )
         shares = _codes(ctx, lambda i: i.is_share)
-        bad = _base(ctx).filter(
-            pl.col("indicator").is_in(shares)
-            & ((pl.col("value") < -EPS) | (pl.col("value") > 100 + pl.col("tol") + EPS))
+        bad = _base(ctx, shares).filter(
+            (pl.col("value") < -EPS) | (pl.col("value") > 100 + pl.col("tol") + EPS)
         )
         for r in bad.iter_rows(named=True):
             hint = " (có thể nhập nhầm ‰ hoặc thừa chữ số)" if r["value"] > 100 else ""
@@ -1360,9 +1352,8 @@ class WholeCounts:
             u = ctx.catalog.units.get(i.unit)
             return u is not None and u.is_count
 
-        bad = _base(ctx).filter(
-            pl.col("indicator").is_in(_codes(ctx, is_count))
-            & ((pl.col("value") < 0) | ((pl.col("value") - pl.col("value").round(0)).abs() > EPS))
+        bad = _base(ctx, _codes(ctx, is_count)).filter(
+            (pl.col("value") < 0) | ((pl.col("value") - pl.col("value").round(0)).abs() > EPS)
         )
         for r in bad.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
@@ -1448,8 +1439,9 @@ class Jumps:
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         y = ctx.year
         m, yr = pl.col("measure"), pl.col("year")
+        comparable = set(_codes(ctx, lambda i: i.comparable))
         sub = (
-            _base(ctx)
+            _base(ctx, comparable)
             .filter(((m == "plan") & yr.is_in([y, y + 1])) | ((m == "estimate") & (yr == y)))
             .with_columns(
                 pl.when(m == "estimate")
@@ -1463,7 +1455,6 @@ class Jumps:
         if sub.is_empty():
             return
         wide = sub.pivot(on="column", index=["indicator", "orgunit"], values="value")
-        comparable = set(_codes(ctx, lambda i: i.comparable))
         labels = {"plan": f"KH {y}", "estimate": f"Ước TH {y}", "next": f"KH {y + 1}"}
         cols = {"plan": (y, "plan"), "estimate": (y, "estimate"), "next": (y + 1, "plan")}
         pairs = [("plan", "estimate"), ("estimate", "next"), ("plan", "next")]
@@ -1491,12 +1482,12 @@ class Jumps:
             for r in ctx.frame.filter(
                 (pl.col("orgunit") == ctx.top)
                 & pl.col("measure").is_in(list(PRINTED_FOR_PAIR.values()))
-                & pl.col("indicator").is_in(flagged["indicator"].unique().to_list())
+                & pl.col("indicator").is_in(flagged["indicator"].unique().implode())
             )
             .select("indicator", "measure", "value")
             .iter_rows()
         }
-        derived = _derived(ctx, set(flagged["indicator"].unique().to_list()))
+        derived = _derived(ctx, set(flagged["indicator"].unique().cast(pl.String).to_list()))
         for r in flagged.iter_rows(named=True):
             if r["indicator"] not in comparable:
                 continue
@@ -1800,7 +1791,13 @@ class DeclaredRule:
         missing = [c for c in codes if c not in ctx.catalog.indicators]
         if missing:
             raise ValueError(f"Quy tắc {self.id}: mã chỉ tiêu không có: {', '.join(missing)}")
-        base = ctx.rows_of(codes)
+        pool = ctx.memo.get("declared rows")
+        if pool is None:  # the rows of every declared rule's codes, taken once per run
+            every = {c for r in ctx.declared if isinstance(r, DeclaredRule) for c in r.codes}
+            pool = ctx.memo["declared rows"] = ctx.rows_of(sorted(every | set(codes)))
+        base = pool.filter(pl.col("indicator").is_in(ctx.k.series("indicator", codes).implode()))
+        if not set(codes) <= set(pool["indicator"].unique().cast(pl.String).to_list()):
+            base = ctx.rows_of(codes)
         if self.orgunits == "top":
             base = base.filter(pl.col("orgunit") == ctx.top)
         wide = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from ktxh.web.plan import api
+from ktxh.web.plan import api, cycle
 from ktxh.web.plan import targets as target_views
 
 app_name = "api"
@@ -13,6 +13,9 @@ urlpatterns = [
     path("ratings", target_views.ratings, name="ratings"),
     path("documents", target_views.documents, name="documents"),
     path("targets", target_views.set_target, name="targets"),
+    path("forecasts", cycle.forecasts, name="forecasts"),
+    path("forecasts/accept", cycle.accept, name="forecast_accept"),
+    path("trends", cycle.trends_view, name="trends"),
     path("openapi.json", api.openapi, name="openapi"),
     path("session", api.session, name="session"),
     path("orgunits", api.orgunits, name="orgunits"),

@@ -40,7 +40,14 @@ from ktxh.store.models import (
     Submission,
     ValueChange,
 )
-from ktxh.store.permissions import Scope, can, require, require_city, scope_of
+from ktxh.store.permissions import (
+    Scope,
+    can,
+    is_administrator,
+    require,
+    require_city,
+    scope_of,
+)
 from ktxh.web.plan import uploads
 from ktxh.web.plan.findings import checked
 from ktxh.web.plan.grid import grid_data
@@ -116,6 +123,8 @@ def _submissions(request: HttpRequest, year: int) -> list[Submission]:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    if scope_of(request.user) is None and is_administrator(request.user):
+        return HttpResponseRedirect(reverse("plan:start"))  # an administrator, no role
     scope = _scope(request)
     plan = _plan()
     year = plan.reference_year
@@ -236,6 +245,10 @@ def grid(request: HttpRequest, form: int, orgunit: str, year: int) -> HttpRespon
                 "checks": reverse("api:checks") + f"?orgunit={org.code}&form={form}&year={year}",
                 "history": reverse("api:value_history"),
                 "ratings": reverse("api:ratings") + f"?orgunit={org.code}&form={form}&year={year}",
+                # the proposals beside the empty estimate cells (forecast.js, issue 12)
+                "forecasts": reverse("api:forecasts") + f"?form={form}&year={year}",
+                "accept": reverse("api:forecast_accept"),
+                "year": year,
             },
             "other_units": [
                 u
@@ -409,25 +422,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                         "values": vals,
                     }
                 )
-    # trend across the years held for the top unit
-    years = sorted(set(ds.values.frame["year"].to_list()))
-    trend: list[dict[str, Any]] = []
-    for ind in ds.catalog.in_form(1):
-        if ind.kind is RowKind.GROUP:
-            continue
-        series = {
-            m: [cells[(ind.code, top, yy, m)].value for yy in years]
-            for m in ("plan", "estimate", "actual")
-        }
-        if sum(v is not None for vs in series.values() for v in vs) >= 2:
-            trend.append({"code": ind.code, "label": ind.label, "series": series})
+    # an indicator of the city or of a unit across every year held, with "so với cùng kỳ"
+    # and the growth on the year before (issue 12): the first one drawn at once, the
+    # others fetched from /api/trends (ktxh.web.plan.cycle)
+    from ktxh.web.plan.cycle import trend_choices, trend_record
+
+    choices, trend_units = trend_choices(ds, _scope(request))
     open_findings = [f for f in result.findings if f.severity.rank >= 2]
     chart_data = {
         "units": [k.name for k in kids],
         "wards": wards,
-        "years": years,
-        "trend": trend,
-        "measures": {"plan": "Kế hoạch", "estimate": "Ước thực hiện", "actual": "Thực hiện"},
+        "trends": {
+            "url": reverse("api:trends"),
+            "indicators": choices,
+            "units": trend_units,
+            "first": trend_record(choices[0]["code"], top) if choices else None,
+        },
     }
     return render(
         request,

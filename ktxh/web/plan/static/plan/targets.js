@@ -13,11 +13,14 @@
   const MEASURE = { h1: "6 tháng", estimate: "Ước TH", actual: "TH cả năm" };
 
   // the column: before "Kiểm tra số liệu" (the last one)
-  const head = table.querySelector("thead tr");
+  const head = table.querySelector("thead tr:last-child");
   const th = document.createElement("th");
   th.textContent = "Đánh giá";
   th.id = "rating-head";
   head.insertBefore(th, head.lastElementChild);
+  // the city's view has a row of column groups above: it gets an empty cell too
+  const groupRow = table.querySelector("thead tr.groups");
+  if (groupRow) groupRow.insertBefore(document.createElement("th"), groupRow.lastElementChild);
   const boxes = new Map();
   table.querySelectorAll("tbody tr").forEach((tr) => {
     const td = document.createElement("td");
