@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_web.py [--clients 50] [--requests 40] [--workers 4]
         [--threads 1] [--seconds 120] [--database-url postgresql://postgres@127.0.0.1/bench]
+        [--servers 1]
 
 A fresh database (SQLite in a temporary directory, or the PostgreSQL database
 named by ``--database-url``, which is emptied first) gets the Lai Châu dataset
@@ -13,6 +14,11 @@ permission, lock and version checks, the update and its audit record, one
 transaction), carrying the version each answer returns. The same clients first
 call ``GET /ping``, a trivial view of the same server, as many times: the
 difference is what the application itself costs.
+
+``--servers 2`` starts that many gunicorn servers (``--workers`` each) on ports of
+their own over the same database, as two application hosts behind a load balancer
+would be (docs/deploy.md), and spreads the clients over them in turn; a client's
+session, made once, is good on every server.
 
 Bounded: ``--clients`` x ``--requests`` requests per phase, and each phase
 stops after ``--seconds``. Only 127.0.0.1 is ever contacted. Prints the
@@ -182,7 +188,7 @@ async def _client(
 
 
 def run_phase(
-    clients: list[Client], port: int, requests: int, seconds: float, save: bool
+    clients: list[Client], ports: list[int], requests: int, seconds: float, save: bool
 ) -> tuple[list[float], dict[int, int], float]:
     """Every client on its own kept-alive connection, all in one asyncio loop (a
     light client: the server, not the load generator, should use the two cores)."""
@@ -193,7 +199,8 @@ def run_phase(
         go = asyncio.Event()
         deadline = time.monotonic() + seconds
         tasks = [
-            asyncio.create_task(_client(c, port, requests, deadline, save, go)) for c in clients
+            asyncio.create_task(_client(c, ports[n % len(ports)], requests, deadline, save, go))
+            for n, c in enumerate(clients)
         ]
         await asyncio.sleep(0.2)  # every connection open
         t0 = time.perf_counter()
@@ -239,6 +246,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=120.0, help="time limit per phase")
     ap.add_argument("--database-url", default="")
+    ap.add_argument("--servers", type=int, default=1, help="gunicorn servers on one database")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="ktxh-bench-web-"))
@@ -246,35 +254,42 @@ def main() -> None:
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     clients = prepare(args.clients, env)
-    port = free_port()
+    ports = [free_port() for _ in range(args.servers)]
     server_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "ktxh.settings"}
-    cmd = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "ktxh.web.wsgi",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(cmd, env=server_env, cwd=ROOT)
+    servers = []
+    for port in ports:
+        cmd = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "ktxh.web.wsgi",
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+        ]
+        servers.append(subprocess.Popen(cmd, env=server_env, cwd=ROOT))
+
+    def cpu() -> float:
+        return sum(server_cpu(s.pid) for s in servers)
+
     try:
-        for _ in range(100):
-            try:
-                with socket.create_connection((HOST, port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
+        for port in ports:
+            for _ in range(100):
+                try:
+                    with socket.create_connection((HOST, port), timeout=0.2):
+                        break
+                except OSError:
+                    time.sleep(0.1)
         # warm up every worker (imports, the first connection)
-        run_phase(clients[: min(8, len(clients))], port, 3, 30, save=False)
+        run_phase(clients[: min(8 * len(ports), len(clients))], ports, 3, 30, save=False)
         rows = []
         for name, save in (("GET /ping (trivial view)", False), ("POST /nhap-lieu/luu/", True)):
-            server_before, client_before = server_cpu(server.pid), time.process_time()
-            lat, statuses, wall = run_phase(clients, port, args.requests, args.seconds, save)
-            server_used = server_cpu(server.pid) - server_before
+            server_before, client_before = cpu(), time.process_time()
+            lat, statuses, wall = run_phase(clients, ports, args.requests, args.seconds, save)
+            server_used = cpu() - server_before
             client_used = time.process_time() - client_before
             rows.append(
                 (
@@ -290,13 +305,15 @@ def main() -> None:
                 )
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
     db = "PostgreSQL" if args.database_url else "SQLite (WAL)"
     print(
-        f"{args.clients} clients x {args.requests} requests per phase; gunicorn "
-        f"{args.workers} workers x {args.threads} threads; {db}; "
+        f"{args.clients} clients x {args.requests} requests per phase; {args.servers} gunicorn "
+        f"server(s) of {args.workers} workers x {args.threads} threads; {db}; "
         f"Python {platform.python_version()}, {os.cpu_count()} cores"
     )
     print(

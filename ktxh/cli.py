@@ -131,10 +131,14 @@ RoundOpt = Annotated[
 ]
 
 
-def _load(path: Path | None, year: int | None = None, *, need_round: bool = True) -> Dataset:
+def _load(
+    path: Path | None, year: int | None = None, *, need_round: bool = True, window: bool = False
+) -> Dataset:
     """The plan to read for round ``year`` (the current round by default): a package
     on disk (``--dataset``), else the store's. ``need_round``: refuse a year that is
-    not one of the rounds (a template may be made for a round not opened yet)."""
+    not one of the rounds (a template may be made for a round not opened yet).
+    ``window``: from the store, only the years the round reads (what shows, checks or
+    publishes one round: ktxh.store.frames.round_years)."""
     if path is not None:
         from ktxh.io.datapackage import PackageError, read_package
 
@@ -155,7 +159,7 @@ def _load(path: Path | None, year: int | None = None, *, need_round: bool = True
         known = ", ".join(str(y) for y in Round.objects.values_list("year", flat=True))
         raise fail(f"kho số liệu không có kỳ báo cáo năm {year} (các kỳ: {known or 'chưa có'})")
     try:
-        return dataset_from_store(year)
+        return dataset_from_store(year, window=window)
     except NoPlan as exc:
         raise fail(str(exc)) from None
 
@@ -179,7 +183,7 @@ def forms_cmd(dataset: DatasetOpt = None, year: RoundOpt = None) -> None:
 
     from ktxh.domain.catalog import RowKind
 
-    ds = _load(dataset, year)
+    ds = _load(dataset, year, window=True)
     counts = ds.values.frame.group_by("indicator").len()
     per_ind = dict(zip(counts["indicator"], counts["len"], strict=True))
     table = Table(title=f"Các biểu của kế hoạch «{ds.title}»")
@@ -263,7 +267,7 @@ def show_cmd(
     from ktxh.domain.orgunits import period_day
     from ktxh.domain.tables import CellIndex, form_rows, shown_columns
 
-    ds = _load(dataset, year)
+    ds = _load(dataset, year, window=True)
     if form not in ds.catalog.forms:
         known = ", ".join(str(n) for n in sorted(ds.catalog.forms))
         raise fail(f"không có biểu số {form}; các biểu: {known}")
@@ -414,7 +418,7 @@ def check_cmd(
     except ValueError as exc:
         err.print(f"[red]Lỗi:[/red] {exc}")
         raise typer.Exit(2) from None
-    ds = _load(dataset, year)
+    ds = _load(dataset, year, window=True)
     ctx = CheckContext(
         ds.catalog, ds.tree, ds.values.frame, ds.reference_year, ds.top_orgunit, ds.claims
     )
@@ -564,7 +568,7 @@ def report_cmd(
     if annex_docx is not None:
         from ktxh.io.docx_report import write_annex_docx
 
-        ds = _load(dataset, year)
+        ds = _load(dataset, year, window=True)
         try:
             write_annex_docx(ds, annex_docx)
         except (AnnexError, ReportMetaError, OSError) as exc:
@@ -585,7 +589,7 @@ def report_cmd(
         raise typer.Exit(2)
     if pdf is not None and xlsx is not None and docx is None and pdf_xlsx is None:
         pdf, pdf_xlsx = None, pdf  # only the workbook was asked for: --pdf is its PDF
-    ds = _load(dataset, year)
+    ds = _load(dataset, year, window=True)
     try:
         publish(ds, xlsx=xlsx, docx=docx, pdf=pdf, pdf_xlsx=pdf_xlsx, template=template)
     except LibreOfficeNotFound as exc:
@@ -1880,7 +1884,7 @@ def targets_list_cmd(
 
     if fmt not in ("text", "json"):
         raise fail(f"định dạng «{fmt}» không hỗ trợ; chọn text hoặc json.")
-    ds = _load(dataset, year)
+    ds = _load(dataset, year, window=True)
     if form not in ds.catalog.forms:
         known = ", ".join(str(n) for n in sorted(ds.catalog.forms))
         raise fail(f"không có biểu số {form}; các biểu: {known}")

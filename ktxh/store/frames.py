@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import polars as pl
+from django.db.models import Q
 
 from ktxh.domain.catalog import Catalog, Unit
 from ktxh.domain.checks import DeclaredRule
@@ -110,15 +111,25 @@ def static_parts(plan: models.Plan) -> Static:
 
 
 def value_frame(
-    years: Collection[int] | None = None, indicators: Collection[str] | None = None
+    years: Collection[int] | None = None,
+    indicators: Collection[str] | None = None,
+    *,
+    window: tuple[set[int], set[tuple[str, int]]] | None = None,
 ) -> pl.DataFrame:
     """Every stored value as a value frame (ktxh.domain.values.SCHEMA), or those of
-    ``years`` and of ``indicators``; cleared cells are left out. ``source`` and
-    ``source_ref`` are the store's: "seed" with "line N", "import" with
-    "file!sheet!cell", "web", "api", "package", "forecast"."""
+    ``years`` and of ``indicators``, or those of a round's ``window`` (whole years and
+    single (measure, year) cells: :func:`round_cells`); cleared cells are left out.
+    ``source`` and ``source_ref`` are the store's: "seed" with "line N", "import"
+    with "file!sheet!cell", "web", "api", "package", "forecast"."""
     qs = models.Value.objects.exclude(value__isnull=True, printed="")
     if years is not None:
         qs = qs.filter(year__in=sorted(years))
+    if window is not None:
+        whole, cells = window
+        wanted = Q(year__in=sorted(whole))
+        for measure, year in sorted(cells):
+            wanted |= Q(year=year, measure=measure)
+        qs = qs.filter(wanted)
     if indicators is not None:
         qs = qs.filter(indicator_id__in=sorted(indicators))
     rows = qs.values_list(
@@ -157,10 +168,40 @@ def current_year(plan: models.Plan | None = None) -> int:
     return (plan or current_plan()).reference_year
 
 
-def dataset_from_store(year: int | None = None) -> Dataset:
+# What round Y reads besides its own year: the year before's first half and final
+# figure (so với cùng kỳ, growth on last year, a copy from last year), the plans ahead
+# (ktxh.store.actions.PLAN_HORIZON), and whatever its forms' layouts name.
+WINDOW_AFTER = 5
+LAST_YEAR_MEASURES = ("h1", "estimate", "actual")
+
+
+def round_cells(catalog: Catalog, year: int) -> tuple[set[int], set[tuple[str, int]]]:
+    """What round ``year`` reads: whole years (the round's and :data:`WINDOW_AFTER`
+    after it) and single (measure, year) cells (last year's :data:`LAST_YEAR_MEASURES`,
+    every cell a form's layout names in that round: an absolute year of a multi-year
+    plan, ``actual@Y-3``; ``full`` is the actual and the estimate)."""
+    years = set(range(year, year + WINDOW_AFTER + 1))
+    cells = {(m, year - 1) for m in LAST_YEAR_MEASURES}
+    for form in catalog.forms.values():
+        for column in form.layout:
+            for ref in (column.ref, column.old):
+                if ref is None or ref.year.at(year) in years:
+                    continue
+                measure, at = ref.at(year)
+                measures = ("actual", "estimate") if measure == "full" else (measure,)
+                cells |= {(m, at) for m in measures}
+    return years, cells
+
+
+def dataset_from_store(year: int | None = None, *, window: bool = False) -> Dataset:
     """The plan in the store, with its current values, for round ``year`` (the
     current round by default): the round's reference year, its report letterhead,
-    its form titles and its narrative's claims written for that year."""
+    its form titles and its narrative's claims written for that year.
+
+    ``window``: only the values the round reads (:func:`round_cells`),
+    for what shows, checks or publishes one round: a store that holds ten years of
+    rounds is read as fast as one that holds one. Without it every value is read (an
+    export, the history a forecast learns from)."""
     plan = current_plan()
     parts = static_parts(plan)
     year = current_year(plan) if year is None else year
@@ -174,7 +215,7 @@ def dataset_from_store(year: int | None = None) -> Dataset:
         meta_for_round(plan.meta, info),
         catalog_for_round(parts.catalog, year),
         parts.tree,
-        ValueTable(value_frame()),
+        ValueTable(value_frame(window=round_cells(parts.catalog, year) if window else None)),
         claims,
         dict(parts.unplaced),
         list(parts.rules),

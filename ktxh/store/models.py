@@ -358,7 +358,11 @@ class Value(models.Model):
                 fields=["indicator", "orgunit", "year", "measure"], name="value_key"
             )
         ]
-        indexes: ClassVar = [models.Index(fields=["orgunit", "year"], name="value_org_year")]
+        indexes: ClassVar = [
+            models.Index(fields=["orgunit", "year"], name="value_org_year"),
+            # a round's window (frames.round_cells): its years and last year's cells
+            models.Index(fields=["year", "measure"], name="value_year_measure"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.orgunit_id} {self.year} {self.measure}"

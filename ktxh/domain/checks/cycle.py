@@ -8,7 +8,10 @@ last year's.
   are the form's own.
 * :class:`CarriedOver`: a first half or an estimate exactly equal to the previous
   year's figure, for an indicator that normally moves, is a warning: it is the copy
-  and paste from last year's report, or a coincidence a person should confirm.
+  and paste from last year's report, or a coincidence a person should confirm. A
+  small figure (a few births) is equal by chance too often to be reported alone: it
+  is reported when most of the unit's column of that form (three cells or more) is
+  equal to last year's at once.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from ktxh.domain.catalog import Nature, RowKind
 from ktxh.domain.checks.model import CheckContext, Finding, Severity, cell_label, with_unit
 from ktxh.domain.years import literal_years
 
-MIN_MAGNITUDE = 10.0  # below this, an equal figure is too likely a coincidence
+# When two figures a year apart are equal by chance: often for a small count (a ward's
+# 54 births both years), rarely for a figure of four or more digits in its last decimal
+# (2.022 tỷ đồng, 1.234,5 ha). One such cell is a warning; smaller ones (from 10 on) only
+# when most of one unit's column of a form is equal at once: a column copied.
+MIN_MAGNITUDE = 10.0
+SIGNIFICANT = 1000.0  # the figure in units of its last decimal
+MEASURES = ["h1", "estimate", "actual"]  # what is compared with the year before
+CLUSTER = 3  # equal cells (and at least half) of one unit's column of a form: copied
 
 
 class YearsOfTheRound:
@@ -83,7 +93,9 @@ class CarriedOver:
         ]
         if not moves:
             return
-        base = ctx.rows_of(moves).filter(pl.col("year").is_in([y - 1, y]))
+        base = ctx.rows_where(
+            moves, pl.col("year").is_in([y - 1, y]) & pl.col("measure").is_in(MEASURES)
+        )
         if base.is_empty():
             return
         # last year's final figure: its actual once entered, else its estimate
@@ -109,9 +121,23 @@ class CarriedOver:
                 ),
             ]
         )
-        same = pairs.filter(
-            (pl.col("value") == pl.col("before")) & (pl.col("value").abs() >= MIN_MAGNITUDE)
+        forms = {i.code: i.form for i in ctx.catalog if i.code in set(moves)}
+        column = ["orgunit", "form", "measure"]
+        is_equal = (pl.col("value") == pl.col("before")) & (pl.col("value").abs() >= MIN_MAGNITUDE)
+        equal = (
+            pairs.with_columns(ctx.by_indicator(forms, pl.Int32).alias("form"))
+            .with_columns(
+                is_equal.sum().over(column).alias("n_equal"), pl.len().over(column).alias("n")
+            )
+            .filter(is_equal)
         )
+        # most of a unit's column equal to last year's: copied (a whole and its parts are
+        # equal together by chance as often as one of them)
+        copied = (pl.col("n_equal") >= CLUSTER) & (2 * pl.col("n_equal") >= pl.col("n"))
+        significant = (
+            pl.col("value").abs() * pl.lit(10.0).pow(pl.col("dec").cast(pl.Int32)) >= SIGNIFICANT
+        )
+        same = equal.filter(significant | copied)
         for r in same.iter_rows(named=True):
             ind = ctx.catalog[r["indicator"]]
             org = "" if r["orgunit"] == ctx.top else f" của {ctx.org_name(r['orgunit'])}"

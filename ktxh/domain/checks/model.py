@@ -388,6 +388,16 @@ class CheckContext:
         with ``tol``: taken from the frame before anything is joined."""
         return self.frame.filter(self._base_filter(list(codes))).with_columns(self.tol())
 
+    def rows_where(self, codes: Iterable[str], condition: pl.Expr) -> pl.DataFrame:
+        """:meth:`rows_of` of ``codes`` that also meet ``condition`` (on the key and the
+        value), filtered in one pass: only those rows are ever materialised."""
+        return (
+            self.frame.lazy()
+            .filter(self._base_filter(list(codes)) & condition)
+            .with_columns(self.tol())
+            .collect()
+        )
+
     @cached_property
     def base(self) -> pl.DataFrame:
         """Stored numbers of the base measures (no printed ratios, no "-"). Prefer

@@ -1440,17 +1440,15 @@ class Jumps:
         y = ctx.year
         m, yr = pl.col("measure"), pl.col("year")
         comparable = set(_codes(ctx, lambda i: i.comparable))
-        sub = (
-            _base(ctx, comparable)
-            .filter(((m == "plan") & yr.is_in([y, y + 1])) | ((m == "estimate") & (yr == y)))
-            .with_columns(
-                pl.when(m == "estimate")
-                .then(pl.lit("estimate"))
-                .when(yr == y)
-                .then(pl.lit("plan"))
-                .otherwise(pl.lit("next"))
-                .alias("column")
-            )
+        sub = ctx.rows_where(
+            comparable, ((m == "plan") & yr.is_in([y, y + 1])) | ((m == "estimate") & (yr == y))
+        ).with_columns(
+            pl.when(m == "estimate")
+            .then(pl.lit("estimate"))
+            .when(yr == y)
+            .then(pl.lit("plan"))
+            .otherwise(pl.lit("next"))
+            .alias("column")
         )
         if sub.is_empty():
             return

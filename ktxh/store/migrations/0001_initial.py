@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,415 +14,788 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Draft',
+            name="Draft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('open', 'Đang xem lại'), ('confirmed', 'Đã xác nhận'), ('discarded', 'Đã bỏ')], default='open', max_length=12)),
-                ('files', models.JSONField(default=list)),
-                ('tables', models.JSONField(default=list)),
-                ('problems', models.JSONField(default=list)),
-                ('created_by', models.CharField(blank=True, max_length=150)),
-                ('created_at', models.DateTimeField()),
-                ('decided_by', models.CharField(blank=True, max_length=150)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('batch', models.CharField(blank=True, max_length=40)),
-                ('written', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Đang xem lại"),
+                            ("confirmed", "Đã xác nhận"),
+                            ("discarded", "Đã bỏ"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("files", models.JSONField(default=list)),
+                ("tables", models.JSONField(default=list)),
+                ("problems", models.JSONField(default=list)),
+                ("created_by", models.CharField(blank=True, max_length=150)),
+                ("created_at", models.DateTimeField()),
+                ("decided_by", models.CharField(blank=True, max_length=150)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("batch", models.CharField(blank=True, max_length=40)),
+                ("written", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Form',
+            name="Form",
             fields=[
-                ('number', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('title', models.TextField()),
-                ('columns', models.TextField()),
-                ('row', models.JSONField(default=dict)),
+                ("number", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("title", models.TextField()),
+                ("columns", models.TextField()),
+                ("row", models.JSONField(default=dict)),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='LoadEvent',
+            name="LoadEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('package', models.CharField(max_length=200)),
-                ('source', models.TextField(blank=True)),
-                ('checksum', models.CharField(max_length=64)),
-                ('counts', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("package", models.CharField(max_length=200)),
+                ("source", models.TextField(blank=True)),
+                ("checksum", models.CharField(max_length=64)),
+                ("counts", models.JSONField(default=dict)),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MeasureUnit',
+            name="MeasureUnit",
             fields=[
-                ('name', models.CharField(max_length=50, primary_key=True, serialize=False)),
-                ('dimension', models.CharField(max_length=50)),
-                ('scale', models.CharField(max_length=40)),
-                ('base', models.CharField(max_length=50)),
-                ('share', models.BooleanField(default=False)),
-                ('order', models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=50, primary_key=True, serialize=False)),
+                ("dimension", models.CharField(max_length=50)),
+                ("scale", models.CharField(max_length=40)),
+                ("base", models.CharField(max_length=50)),
+                ("share", models.BooleanField(default=False)),
+                ("order", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='OrgEvent',
+            name="OrgEvent",
             fields=[
-                ('code', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('day', models.DateField()),
-                ('kind', models.CharField(max_length=20)),
-                ('row', models.JSONField(default=dict)),
-                ('order', models.PositiveIntegerField(default=0)),
+                ("code", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("day", models.DateField()),
+                ("kind", models.CharField(max_length=20)),
+                ("row", models.JSONField(default=dict)),
+                ("order", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['day', 'order'],
+                "ordering": ["day", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('head_text', models.TextField(default='{}')),
-                ('claims', models.JSONField(default=list)),
-                ('rules', models.JSONField(default=list)),
-                ('loaded_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("head_text", models.TextField(default="{}")),
+                ("claims", models.JSONField(default=list)),
+                ("rules", models.JSONField(default=list)),
+                ("loaded_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Round',
+            name="Round",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('due', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', 'Đang mở'), ('closed', 'Đã khóa')], default='open', max_length=10)),
-                ('report_number', models.CharField(blank=True, default='', max_length=40)),
-                ('report_date', models.DateField(blank=True, null=True)),
+                ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("due", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Đang mở"), ("closed", "Đã khóa")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("report_number", models.CharField(blank=True, default="", max_length=40)),
+                ("report_date", models.DateField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['year'],
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='RoundEvent',
+            name="RoundEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('action', models.CharField(max_length=10)),
-                ('username', models.CharField(max_length=150)),
-                ('at', models.DateTimeField()),
-                ('note', models.TextField(blank=True, default='')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("action", models.CharField(max_length=10)),
+                ("username", models.CharField(max_length=150)),
+                ("at", models.DateTimeField()),
+                ("note", models.TextField(blank=True, default="")),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TargetEvent',
+            name="TargetEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('action', models.CharField(max_length=12)),
-                ('document', models.CharField(blank=True, max_length=64)),
-                ('indicator', models.CharField(blank=True, max_length=64)),
-                ('orgunit', models.CharField(blank=True, max_length=64)),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('measure', models.CharField(blank=True, max_length=40)),
-                ('old', models.TextField(blank=True)),
-                ('new', models.TextField(blank=True)),
-                ('source', models.CharField(blank=True, max_length=10)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("action", models.CharField(max_length=12)),
+                ("document", models.CharField(blank=True, max_length=64)),
+                ("indicator", models.CharField(blank=True, max_length=64)),
+                ("orgunit", models.CharField(blank=True, max_length=64)),
+                ("year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("measure", models.CharField(blank=True, max_length=40)),
+                ("old", models.TextField(blank=True)),
+                ("new", models.TextField(blank=True)),
+                ("source", models.CharField(blank=True, max_length=10)),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('code', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('kind', models.CharField(max_length=20)),
-                ('number', models.CharField(blank=True, max_length=100)),
-                ('day', models.DateField()),
-                ('issuer', models.CharField(blank=True, max_length=300)),
-                ('level', models.CharField(blank=True, max_length=100)),
-                ('title', models.TextField(blank=True)),
-                ('note', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_by', models.CharField(blank=True, max_length=150)),
-                ('amends', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='amendments', to='ktxh.document')),
+                ("code", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("kind", models.CharField(max_length=20)),
+                ("number", models.CharField(blank=True, max_length=100)),
+                ("day", models.DateField()),
+                ("issuer", models.CharField(blank=True, max_length=300)),
+                ("level", models.CharField(blank=True, max_length=100)),
+                ("title", models.TextField(blank=True)),
+                ("note", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_by", models.CharField(blank=True, max_length=150)),
+                (
+                    "amends",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="amendments",
+                        to="ktxh.document",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['day', 'code'],
+                "ordering": ["day", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('code', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('forms', models.ManyToManyField(blank=True, related_name='departments', to='ktxh.form')),
+                ("code", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "forms",
+                    models.ManyToManyField(blank=True, related_name="departments", to="ktxh.form"),
+                ),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('code', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('position', models.PositiveIntegerField()),
-                ('stt', models.CharField(blank=True, max_length=20)),
-                ('name', models.TextField()),
-                ('full_name', models.TextField(blank=True)),
-                ('kind', models.CharField(max_length=20)),
-                ('parent_code', models.CharField(blank=True, max_length=64)),
-                ('unit', models.CharField(blank=True, max_length=50)),
-                ('unit_printed', models.CharField(blank=True, max_length=50)),
-                ('direction', models.CharField(default='up', max_length=10)),
-                ('decimals', models.PositiveSmallIntegerField(default=0)),
-                ('row', models.JSONField(default=dict)),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='ktxh.form')),
+                ("code", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("position", models.PositiveIntegerField()),
+                ("stt", models.CharField(blank=True, max_length=20)),
+                ("name", models.TextField()),
+                ("full_name", models.TextField(blank=True)),
+                ("kind", models.CharField(max_length=20)),
+                ("parent_code", models.CharField(blank=True, max_length=64)),
+                ("unit", models.CharField(blank=True, max_length=50)),
+                ("unit_printed", models.CharField(blank=True, max_length=50)),
+                ("direction", models.CharField(default="up", max_length=10)),
+                ("decimals", models.PositiveSmallIntegerField(default=0)),
+                ("row", models.JSONField(default=dict)),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="ktxh.form",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['form', 'position'],
+                "ordering": ["form", "position"],
             },
         ),
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('code', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('level', models.CharField(blank=True, max_length=50)),
-                ('path', models.CharField(max_length=1000, unique=True)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='ktxh.orgunit')),
+                ("code", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("level", models.CharField(blank=True, max_length=50)),
+                ("path", models.CharField(max_length=1000, unique=True)),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="ktxh.orgunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='PendingUpload',
+            name="PendingUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(db_index=True, max_length=64)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(max_length=300)),
-                ('size', models.BigIntegerField()),
-                ('data', models.BinaryField(null=True)),
-                ('created_at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(db_index=True, max_length=64)),
+                ("position", models.PositiveSmallIntegerField()),
+                ("name", models.CharField(max_length=300)),
+                ("size", models.BigIntegerField()),
+                ("data", models.BinaryField(null=True)),
+                ("created_at", models.DateTimeField(db_index=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('token', 'position'), name='pending_upload_file')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("token", "position"), name="pending_upload_file"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('planner', 'Chuyên viên kế hoạch'), ('department', 'Cán bộ phòng chuyên môn'), ('unit', 'Cán bộ xã, phường')], max_length=12)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='officers', to='ktxh.department')),
-                ('orgunit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ktxh.orgunit')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ktxh_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("planner", "Chuyên viên kế hoạch"),
+                            ("department", "Cán bộ phòng chuyên môn"),
+                            ("unit", "Cán bộ xã, phường"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=200)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officers",
+                        to="ktxh.department",
+                    ),
+                ),
+                (
+                    "orgunit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ktxh.orgunit",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ktxh_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Chưa nộp'), ('submitted', 'Đã nộp, chờ duyệt'), ('approved', 'Đã duyệt'), ('returned', 'Bị trả lại'), ('reopened', 'Đã mở lại')], default='draft', max_length=12)),
-                ('note', models.TextField(blank=True)),
-                ('note_by', models.CharField(blank=True, max_length=150)),
-                ('opinion', models.TextField(blank=True)),
-                ('opinion_by', models.CharField(blank=True, max_length=150)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_by', models.CharField(blank=True, max_length=150)),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='ktxh.form')),
-                ('orgunit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='ktxh.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Chưa nộp"),
+                            ("submitted", "Đã nộp, chờ duyệt"),
+                            ("approved", "Đã duyệt"),
+                            ("returned", "Bị trả lại"),
+                            ("reopened", "Đã mở lại"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("note_by", models.CharField(blank=True, max_length=150)),
+                ("opinion", models.TextField(blank=True)),
+                ("opinion_by", models.CharField(blank=True, max_length=150)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_by", models.CharField(blank=True, max_length=150)),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="ktxh.form",
+                    ),
+                ),
+                (
+                    "orgunit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="ktxh.orgunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['year', 'form', 'orgunit__order'],
+                "ordering": ["year", "form", "orgunit__order"],
             },
         ),
         migrations.CreateModel(
-            name='SubmissionEvent',
+            name="SubmissionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=12)),
-                ('status', models.CharField(choices=[('draft', 'Chưa nộp'), ('submitted', 'Đã nộp, chờ duyệt'), ('approved', 'Đã duyệt'), ('returned', 'Bị trả lại'), ('reopened', 'Đã mở lại')], max_length=12)),
-                ('comment', models.TextField(blank=True)),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('at', models.DateTimeField()),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='ktxh.submission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=12)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Chưa nộp"),
+                            ("submitted", "Đã nộp, chờ duyệt"),
+                            ("approved", "Đã duyệt"),
+                            ("returned", "Bị trả lại"),
+                            ("reopened", "Đã mở lại"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("at", models.DateTimeField()),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="ktxh.submission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('measure', models.CharField(default='plan', max_length=40)),
-                ('text', models.CharField(max_length=200)),
-                ('kind', models.CharField(max_length=20)),
-                ('low', models.CharField(blank=True, max_length=40)),
-                ('high', models.CharField(blank=True, max_length=40)),
-                ('low_strict', models.BooleanField(default=False)),
-                ('high_strict', models.BooleanField(default=False)),
-                ('note', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('recorded_by', models.CharField(blank=True, max_length=150)),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='ktxh.document')),
-                ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='ktxh.indicator')),
-                ('orgunit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='ktxh.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("measure", models.CharField(default="plan", max_length=40)),
+                ("text", models.CharField(max_length=200)),
+                ("kind", models.CharField(max_length=20)),
+                ("low", models.CharField(blank=True, max_length=40)),
+                ("high", models.CharField(blank=True, max_length=40)),
+                ("low_strict", models.BooleanField(default=False)),
+                ("high_strict", models.BooleanField(default=False)),
+                ("note", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField(blank=True, null=True)),
+                ("recorded_by", models.CharField(blank=True, max_length=150)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targets",
+                        to="ktxh.document",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="ktxh.indicator",
+                    ),
+                ),
+                (
+                    "orgunit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="ktxh.orgunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indicator', 'orgunit', 'year', 'measure', 'document'],
+                "ordering": ["indicator", "orgunit", "year", "measure", "document"],
             },
         ),
         migrations.CreateModel(
-            name='Value',
+            name="Value",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('measure', models.CharField(choices=[('plan', 'Kế hoạch'), ('h1', 'TH 6 tháng'), ('estimate', 'Ước TH cả năm'), ('actual', 'Thực hiện cả năm'), ('printed_ratio_estimate_plan', 'Ước TH/KH (%) in trên biểu'), ('printed_ratio_nextplan_estimate', 'KH năm sau/Ước TH (%) in trên biểu')], max_length=40)),
-                ('value', models.FloatField(blank=True, null=True)),
-                ('printed', models.CharField(blank=True, max_length=60)),
-                ('source', models.CharField(choices=[('seed', 'báo cáo gốc'), ('package', 'gói dữ liệu'), ('import', 'nhập từ tệp Excel'), ('web', 'nhập trên web'), ('api', 'API'), ('report', 'đọc từ báo cáo cũ'), ('forecast', 'gợi ý ước TH được chấp nhận')], default='package', max_length=10)),
-                ('source_ref', models.CharField(blank=True, max_length=300)),
-                ('seed_line', models.IntegerField(blank=True, null=True)),
-                ('confidence', models.CharField(blank=True, max_length=20)),
-                ('note', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_by', models.CharField(blank=True, max_length=150)),
-                ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='values', to='ktxh.indicator')),
-                ('orgunit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='values', to='ktxh.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("plan", "Kế hoạch"),
+                            ("h1", "TH 6 tháng"),
+                            ("estimate", "Ước TH cả năm"),
+                            ("actual", "Thực hiện cả năm"),
+                            ("printed_ratio_estimate_plan", "Ước TH/KH (%) in trên biểu"),
+                            (
+                                "printed_ratio_nextplan_estimate",
+                                "KH năm sau/Ước TH (%) in trên biểu",
+                            ),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("value", models.FloatField(blank=True, null=True)),
+                ("printed", models.CharField(blank=True, max_length=60)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("seed", "báo cáo gốc"),
+                            ("package", "gói dữ liệu"),
+                            ("import", "nhập từ tệp Excel"),
+                            ("web", "nhập trên web"),
+                            ("api", "API"),
+                            ("report", "đọc từ báo cáo cũ"),
+                            ("forecast", "gợi ý ước TH được chấp nhận"),
+                        ],
+                        default="package",
+                        max_length=10,
+                    ),
+                ),
+                ("source_ref", models.CharField(blank=True, max_length=300)),
+                ("seed_line", models.IntegerField(blank=True, null=True)),
+                ("confidence", models.CharField(blank=True, max_length=20)),
+                ("note", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_by", models.CharField(blank=True, max_length=150)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="ktxh.indicator",
+                    ),
+                ),
+                (
+                    "orgunit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="ktxh.orgunit",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ValueChange',
+            name="ValueChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('measure', models.CharField(choices=[('plan', 'Kế hoạch'), ('h1', 'TH 6 tháng'), ('estimate', 'Ước TH cả năm'), ('actual', 'Thực hiện cả năm'), ('printed_ratio_estimate_plan', 'Ước TH/KH (%) in trên biểu'), ('printed_ratio_nextplan_estimate', 'KH năm sau/Ước TH (%) in trên biểu')], max_length=40)),
-                ('old_value', models.FloatField(blank=True, null=True)),
-                ('old_printed', models.CharField(blank=True, max_length=60)),
-                ('new_value', models.FloatField(blank=True, null=True)),
-                ('new_printed', models.CharField(blank=True, max_length=60)),
-                ('version', models.PositiveIntegerField()),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('at', models.DateTimeField()),
-                ('source', models.CharField(choices=[('seed', 'báo cáo gốc'), ('package', 'gói dữ liệu'), ('import', 'nhập từ tệp Excel'), ('web', 'nhập trên web'), ('api', 'API'), ('report', 'đọc từ báo cáo cũ'), ('forecast', 'gợi ý ước TH được chấp nhận')], max_length=10)),
-                ('source_ref', models.CharField(blank=True, max_length=300)),
-                ('batch', models.CharField(blank=True, max_length=40)),
-                ('indicator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ktxh.indicator')),
-                ('orgunit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='changes', to='ktxh.orgunit')),
-                ('value', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='changes', to='ktxh.value')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("plan", "Kế hoạch"),
+                            ("h1", "TH 6 tháng"),
+                            ("estimate", "Ước TH cả năm"),
+                            ("actual", "Thực hiện cả năm"),
+                            ("printed_ratio_estimate_plan", "Ước TH/KH (%) in trên biểu"),
+                            (
+                                "printed_ratio_nextplan_estimate",
+                                "KH năm sau/Ước TH (%) in trên biểu",
+                            ),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("old_value", models.FloatField(blank=True, null=True)),
+                ("old_printed", models.CharField(blank=True, max_length=60)),
+                ("new_value", models.FloatField(blank=True, null=True)),
+                ("new_printed", models.CharField(blank=True, max_length=60)),
+                ("version", models.PositiveIntegerField()),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("at", models.DateTimeField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("seed", "báo cáo gốc"),
+                            ("package", "gói dữ liệu"),
+                            ("import", "nhập từ tệp Excel"),
+                            ("web", "nhập trên web"),
+                            ("api", "API"),
+                            ("report", "đọc từ báo cáo cũ"),
+                            ("forecast", "gợi ý ước TH được chấp nhận"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("source_ref", models.CharField(blank=True, max_length=300)),
+                ("batch", models.CharField(blank=True, max_length=40)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ktxh.indicator",
+                    ),
+                ),
+                (
+                    "orgunit",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="changes",
+                        to="ktxh.orgunit",
+                    ),
+                ),
+                (
+                    "value",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="changes",
+                        to="ktxh.value",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DraftItem',
+            name="DraftItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('kind', models.CharField(max_length=20)),
-                ('where', models.JSONField(default=dict)),
-                ('message', models.TextField()),
-                ('printed', models.TextField(blank=True)),
-                ('indicator', models.CharField(blank=True, max_length=64)),
-                ('keys', models.JSONField(default=list)),
-                ('alternative', models.JSONField(default=list)),
-                ('confidence', models.CharField(max_length=10)),
-                ('decision', models.CharField(blank=True, choices=[('accept', 'Đồng ý'), ('alternative', 'Cách xếp khác'), ('correct', 'Sửa'), ('reject', 'Bỏ')], max_length=12)),
-                ('corrected', models.JSONField(default=list)),
-                ('comment', models.TextField(blank=True)),
-                ('decided_by', models.CharField(blank=True, max_length=150)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('draft', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='ktxh.draft')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("kind", models.CharField(max_length=20)),
+                ("where", models.JSONField(default=dict)),
+                ("message", models.TextField()),
+                ("printed", models.TextField(blank=True)),
+                ("indicator", models.CharField(blank=True, max_length=64)),
+                ("keys", models.JSONField(default=list)),
+                ("alternative", models.JSONField(default=list)),
+                ("confidence", models.CharField(max_length=10)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("accept", "Đồng ý"),
+                            ("alternative", "Cách xếp khác"),
+                            ("correct", "Sửa"),
+                            ("reject", "Bỏ"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("corrected", models.JSONField(default=list)),
+                ("comment", models.TextField(blank=True)),
+                ("decided_by", models.CharField(blank=True, max_length=150)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "draft",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="ktxh.draft",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['draft', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('draft', 'number'), name='draft_item_number')],
+                "ordering": ["draft", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("draft", "number"), name="draft_item_number")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DraftValue',
+            name="DraftValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indicator', models.CharField(max_length=64)),
-                ('orgunit', models.CharField(max_length=64)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('measure', models.CharField(max_length=40)),
-                ('value', models.FloatField(blank=True, null=True)),
-                ('printed', models.CharField(blank=True, max_length=60)),
-                ('confidence', models.CharField(max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('ocr_confidence', models.FloatField(blank=True, null=True)),
-                ('where', models.JSONField(default=dict)),
-                ('ref', models.CharField(blank=True, max_length=300)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('draft', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='ktxh.draft')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("indicator", models.CharField(max_length=64)),
+                ("orgunit", models.CharField(max_length=64)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("measure", models.CharField(max_length=40)),
+                ("value", models.FloatField(blank=True, null=True)),
+                ("printed", models.CharField(blank=True, max_length=60)),
+                ("confidence", models.CharField(max_length=10)),
+                ("note", models.TextField(blank=True)),
+                ("ocr_confidence", models.FloatField(blank=True, null=True)),
+                ("where", models.JSONField(default=dict)),
+                ("ref", models.CharField(blank=True, max_length=300)),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "draft",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="ktxh.draft",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['draft', 'order'],
-                'constraints': [models.UniqueConstraint(fields=('draft', 'indicator', 'orgunit', 'year', 'measure'), name='draft_value_key')],
+                "ordering": ["draft", "order"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("draft", "indicator", "orgunit", "year", "measure"),
+                        name="draft_value_key",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.UniqueConstraint(fields=('form', 'position'), name='indicator_form_position'),
+            model_name="indicator",
+            constraint=models.UniqueConstraint(
+                fields=("form", "position"), name="indicator_form_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('orgunit', 'form', 'year'), name='submission_key'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("orgunit", "form", "year"), name="submission_key"
+            ),
         ),
         migrations.AddIndex(
-            model_name='target',
-            index=models.Index(fields=['orgunit', 'year'], name='target_org_year'),
+            model_name="target",
+            index=models.Index(fields=["orgunit", "year"], name="target_org_year"),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('indicator', 'orgunit', 'year', 'measure', 'document'), name='target_document_key'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("indicator", "orgunit", "year", "measure", "document"),
+                name="target_document_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(condition=models.Q(('document__isnull', True)), fields=('indicator', 'orgunit', 'year', 'measure'), name='target_own_key'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("document__isnull", True)),
+                fields=("indicator", "orgunit", "year", "measure"),
+                name="target_own_key",
+            ),
         ),
         migrations.AddIndex(
-            model_name='value',
-            index=models.Index(fields=['orgunit', 'year'], name='value_org_year'),
+            model_name="value",
+            index=models.Index(fields=["orgunit", "year"], name="value_org_year"),
         ),
         migrations.AddConstraint(
-            model_name='value',
-            constraint=models.UniqueConstraint(fields=('indicator', 'orgunit', 'year', 'measure'), name='value_key'),
+            model_name="value",
+            constraint=models.UniqueConstraint(
+                fields=("indicator", "orgunit", "year", "measure"), name="value_key"
+            ),
         ),
         migrations.AddIndex(
-            model_name='valuechange',
-            index=models.Index(fields=['orgunit', '-at'], name='change_org_at'),
+            model_name="valuechange",
+            index=models.Index(fields=["orgunit", "-at"], name="change_org_at"),
         ),
         migrations.AddConstraint(
-            model_name='valuechange',
-            constraint=models.UniqueConstraint(fields=('value', 'version'), name='value_change_version'),
+            model_name="valuechange",
+            constraint=models.UniqueConstraint(
+                fields=("value", "version"), name="value_change_version"
+            ),
         ),
     ]

@@ -77,7 +77,7 @@ def checked(form: int | None = None) -> Checked:
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    ds = dataset_from_store()
+    ds = dataset_from_store(window=True)
     frame = ds.values.frame
     rules = list(ds.rules)
     claims = list(ds.claims)

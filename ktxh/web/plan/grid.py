@@ -177,7 +177,7 @@ def grid_data(
     }
     cells: CellIndex | None = None
     if city or any(c.measure == "full" for c in columns):
-        ds = frames.dataset_from_store(year)
+        ds = frames.dataset_from_store(year, window=True)
         frame = ds.values.frame.filter(pl.col("year").is_in(sorted(years)))
         totals = consolidate(frame, ds.catalog, ds.tree).filter(pl.col("orgunit").is_in(orgs))
         cells = CellIndex(frame.filter(pl.col("orgunit").is_in(orgs))).fill_totals(totals)

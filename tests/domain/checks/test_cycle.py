@@ -92,3 +92,46 @@ def test_a_figure_copied_from_last_year_is_a_warning(dataset: Dataset) -> None:
     # through the whole run, with the others
     everything = run_checks(_ctx(dataset, 2023, values, claims=dataset.claims))
     assert {f.rule for f in everything if f.rule == "carried_over"} == {"carried_over"}
+
+
+def _last_year_h1(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with last year's first half of ``rows`` (2023 first halves) equal to this
+    year's."""
+    copied = rows.select("indicator", "orgunit", pl.lit(2022, pl.Int32).alias("year"), "measure")
+    return pl.concat([frame, copied.with_columns(rows["value"])], how="diagonal_relaxed")
+
+
+def test_a_small_figure_equal_by_chance_alone_is_not_reported(dataset: Dataset) -> None:
+    """A few births equal two years running happens; a column copied is not chance."""
+    flows = {
+        i.code
+        for i in dataset.catalog
+        if i.nature is Nature.FLOW and i.comparable and i.kind.value == "indicator"
+    }
+    frame = dataset.values.frame
+    h1 = frame.filter(
+        pl.col("indicator").is_in(flows)
+        & (pl.col("orgunit") == "lai-chau")
+        & (pl.col("year") == 2023)
+        & (pl.col("measure") == "h1")
+        & pl.col("value").is_between(10, 999)
+    ).with_columns(pl.col("indicator").str.slice(0, 3).alias("form"))
+    form = h1.group_by("form").len().sort("len", descending=True)["form"][0]
+    column = h1.filter(pl.col("form") == form).drop("form")
+    assert column.height >= 3
+    # a whole number under 1.000: equal by chance often enough not to be reported alone
+    small = column.filter(~pl.col("printed").str.contains(",")).head(1)
+    assert small.height == 1
+    one = _last_year_h1(frame, small)
+    assert list(CarriedOver().find(_ctx(dataset, 2023, one))) == []
+    # the ward's whole column of that form equal to last year's: copied
+    every = frame.filter(
+        pl.col("indicator").str.starts_with(form)
+        & (pl.col("orgunit") == "lai-chau")
+        & (pl.col("year") == 2023)
+        & (pl.col("measure") == "h1")
+    )
+    found = list(CarriedOver().find(_ctx(dataset, 2023, _last_year_h1(frame, every))))
+    moving = every.filter(pl.col("indicator").is_in(flows) & (pl.col("value").abs() >= 10))
+    assert {f.indicator for f in found} == set(moving["indicator"]) >= set(column["indicator"])
+    assert all(f.severity is Severity.WARNING and f.orgunit == "lai-chau" for f in found)
