@@ -15,6 +15,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	# bytecode now, as pip does for the libraries: a process that may not write it
+	# (PYTHONDONTWRITEBYTECODE, a read-only checkout) would compile ktxh at every start
+	$(BIN)/python -m compileall -q ktxh
 	touch $(STAMP)
 
 install: $(STAMP)

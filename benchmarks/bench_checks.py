@@ -1,7 +1,7 @@
 """Every check over a synthetic plan of 3.000 units (the issue's benchmark).
 
     .venv/bin/python benchmarks/bench_checks.py [--units 3000] [--slips 30] [--rules]
-        [--years 3] [--districts 30] [--consolidate]
+        [--years 3] [--districts 30] [--consolidate] [--block-rows N]
 
 The whole Lai Châu catalog, a province of 3.000 communes in 30 districts, and
 for each of 3 years the plan, first half, estimate and final actual: about
@@ -80,6 +80,12 @@ def main() -> None:
     ap.add_argument(
         "--text", action="store_true", help="keys as text (the value table before issue 15)"
     )
+    ap.add_argument(
+        "--block-rows",
+        type=int,
+        default=None,
+        help="rows a rule relates at once (CheckContext.block_rows; 0: one block)",
+    )
     args = ap.parse_args()
     ds = read_dataset(shipped_package())
     tree = province(args.units, args.districts)
@@ -111,7 +117,8 @@ def main() -> None:
         )
         del totals
         t1 = time.perf_counter()
-    ctx = CheckContext(ds.catalog, tree, values, 2023, "tinh", keys=keys)
+    blocks = {} if args.block_rows is None else {"block_rows": args.block_rows or None}
+    ctx = CheckContext(ds.catalog, tree, values, 2023, "tinh", keys=keys, **blocks)
     findings = run_checks(ctx, ds.rules)
     t2 = time.perf_counter()
     causes = group_causes(findings, ctx)
@@ -130,7 +137,7 @@ def main() -> None:
     print(f"peak RSS: {peak:,.0f} MiB ({per_value:.0f} bytes per value)")
     if args.rules:
         # each rule alone, on a fresh context (the shared frames are made once first)
-        ctx = CheckContext(ds.catalog, tree, values, 2023, "tinh", keys=keys)
+        ctx = CheckContext(ds.catalog, tree, values, 2023, "tinh", keys=keys, **blocks)
         ctx.declared = tuple(ds.rules)
         t = time.perf_counter()
         _ = ctx.frame

@@ -22,7 +22,9 @@ session, made once, is good on every server.
 
 Bounded: ``--clients`` x ``--requests`` requests per phase, and each phase
 stops after ``--seconds``. Only 127.0.0.1 is ever contacted. Prints the
-figures as a Markdown table for benchmarks/RESULTS.md.
+figures as a Markdown table for benchmarks/RESULTS.md: the CPU the servers used
+per request, the CPU PostgreSQL's processes serving the database used per request
+(its backends; PostgreSQL on this machine), and the load generator's own.
 """
 
 from __future__ import annotations
@@ -85,6 +87,14 @@ def prepare(clients: int, env: dict[str, str]) -> list[Client]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     packages.load(shipped_package(), user="bench", replace=True)
     accounts.create_demo_accounts()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # the planner's statistics of the tables just filled, as autovacuum gathers them
+        # in a database in service (a server may run without it: the CI's does); without
+        # them a cell is looked up through the wrong index
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     units = ["doan-ket", "tan-phong", "dong-phong", "quyet-thang", "quyet-tien", "san-thang"]
     units += ["sung-phai"]
     enterable = [
@@ -234,6 +244,33 @@ def server_cpu(pid: int) -> float:
     return total
 
 
+def database_cpu(url: str) -> float | None:
+    """CPU seconds used so far by the PostgreSQL server processes that serve ``url``'s
+    database (its backends, this query's excepted), when they run on this machine;
+    None for SQLite (in the servers' own processes) or when /proc does not show them."""
+    if not url:
+        return None
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [
+            int(pid)
+            for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ]
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def pct(xs: list[float], p: float) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[int(p) - 1] if len(xs) > 1 else 0.0
 
@@ -287,10 +324,13 @@ def main() -> None:
         run_phase(clients[: min(8 * len(ports), len(clients))], ports, 3, 30, save=False)
         rows = []
         for name, save in (("GET /ping (trivial view)", False), ("POST /nhap-lieu/luu/", True)):
+            db_before = database_cpu(args.database_url)
             server_before, client_before = cpu(), time.process_time()
             lat, statuses, wall = run_phase(clients, ports, args.requests, args.seconds, save)
             server_used = cpu() - server_before
             client_used = time.process_time() - client_before
+            db_after = database_cpu(args.database_url)
+            db_used = None if db_before is None or db_after is None else db_after - db_before
             rows.append(
                 (
                     name,
@@ -301,6 +341,7 @@ def main() -> None:
                     pct(lat, 99) * 1000,
                     len(lat) / wall,
                     server_used / max(len(lat), 1) * 1000,
+                    None if db_used is None else db_used / max(len(lat), 1) * 1000,
                     client_used / max(len(lat), 1) * 1000,
                 )
             )
@@ -318,14 +359,15 @@ def main() -> None:
     )
     print(
         "| request | requests | answers | p50 | p95 | p99 | throughput "
-        "| server CPU / request | client CPU / request |"
+        "| server CPU / request | database CPU / request | client CPU / request |"
     )
-    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, n, statuses, p50, p95, p99, rps, server_ms, client_ms in rows:
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, n, statuses, p50, p95, p99, rps, server_ms, db_ms, client_ms in rows:
         answers = ", ".join(f"{s}: {k}" for s, k in sorted(statuses.items()))
+        db = "(in the server)" if db_ms is None else f"{db_ms:.2f} ms"
         print(
             f"| {name} | {n} | {answers} | {p50:.1f} ms | {p95:.1f} ms | {p99:.1f} ms "
-            f"| {rps:.0f} req/s | {server_ms:.2f} ms | {client_ms:.2f} ms |"
+            f"| {rps:.0f} req/s | {server_ms:.2f} ms | {db} | {client_ms:.2f} ms |"
         )
 
 

@@ -83,12 +83,13 @@ MIDDLEWARE = [
     "ktxh.web.plan.errors.ErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "ktxh.web.plan.security.CSPMiddleware",  # django-csp's, the policy built once
     "ktxh.web.plan.security.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the user read with the session (one query: ktxh.web.plan.sessions)
+    "ktxh.web.plan.sessions.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -135,7 +136,13 @@ def database_pool() -> dict[str, Any]:
     Django's "pool" option) of at most ``KTXH_DB_POOL`` connections (default 4; a
     worker's threads share it); ``KTXH_DB_POOL=0`` keeps one persistent connection per
     thread instead. The pool hands a request a connection that is already open and
-    takes it back at the end of the request (docs/deploy.md)."""
+    takes it back at the end of the request (docs/deploy.md).
+
+    The pooled connections go straight to PostgreSQL, so they keep the statements
+    every request runs prepared (``prepare_threshold``: only those of
+    :func:`ktxh.store.sql.hot_cursor`, since Django's own queries are bound on the
+    client and never prepared); without the pool (a pooler such as PgBouncer in
+    transaction mode may stand in front) nothing is prepared."""
     size = _number("KTXH_DB_POOL", 4)
     if not size:
         return {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
@@ -147,7 +154,8 @@ def database_pool() -> dict[str, Any]:
                 "max_size": size,
                 "timeout": _number("KTXH_DB_POOL_TIMEOUT", 10),  # seconds to wait for one
                 "max_idle": 300,
-            }
+            },
+            "prepare_threshold": 0,
         },
     }
 

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import format_decimal
 
@@ -173,6 +174,7 @@ def plain_number(value: Decimal | float | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+@lru_cache(maxsize=8192)  # a workbook asks for the same printed texts again and again
 def decimals_of(text: str | None) -> int | None:
     """How many decimals a printed number shows; None if it is not a number."""
     try:

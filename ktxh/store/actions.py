@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import math
 import os
+import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -40,6 +41,7 @@ from django.utils import timezone
 from ktxh.domain.importing import Lock
 from ktxh.domain.numbers import NumberError, format_number, parse_number
 from ktxh.domain.orgunits import period_day
+from ktxh.domain.targets import TARGET_MEASURES, is_target_text
 from ktxh.store.lookup import IndicatorInfo, lookup
 from ktxh.store.models import (
     ENTERABLE_MEASURES,
@@ -53,11 +55,12 @@ from ktxh.store.models import (
     Status,
     Submission,
     SubmissionEvent,
+    Target,
     Value,
     ValueChange,
 )
 from ktxh.store.permissions import require, scope_of
-from ktxh.store.sql import KEYS_PER_QUERY, db_datetime, where_keys
+from ktxh.store.sql import KEYS_PER_QUERY, db_datetime, hot_cursor, where_keys
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -80,6 +83,68 @@ UPDATE_VALUE = (
 )
 
 
+def _one_cell_sql(new_cell: bool, typed: bool) -> str:
+    """The save of one cell on PostgreSQL as one statement (:func:`_write_one`).
+
+    ``lk``: the submissions of the cell's own rounds that lock it (submitted or
+    approved), held until the statement ends as :func:`locks_for` holds them; ``cl``:
+    those rounds when closed. ``w`` writes the cell only when neither is found and (an
+    existing cell, ``new_cell`` false) its version is the one the writer saw and its
+    content changes; ``a`` is the audit record of what ``w`` wrote, with the content
+    it replaced; ``t`` (``typed``: a plan cell) drops the structure of a target the
+    cell held before. The row it answers: the locks found, the id and new version of
+    the cell written (null when nothing was), and the cell as it was."""
+    free = "NOT EXISTS (SELECT 1 FROM lk) AND NOT EXISTS (SELECT 1 FROM cl)"
+    marks = ", ".join(["%s"] * 14)
+    head = (
+        f"WITH lk AS MATERIALIZED (SELECT 1 FROM {SUBMISSION_TABLE} WHERE status IN (%s, %s) "
+        "AND orgunit_id = %s AND form_id = %s AND year IN (%s, %s) FOR UPDATE), "
+        f"cl AS MATERIALIZED (SELECT 1 FROM {ROUND_TABLE} WHERE status = %s AND year IN (%s, %s)), "
+    )
+    if new_cell:
+        write = (
+            f"w AS (INSERT INTO {VALUE_TABLE} ({VALUE_COLUMNS}) SELECT {marks} WHERE {free} "
+            "ON CONFLICT DO NOTHING RETURNING id, version, CAST(NULL AS double precision) AS "
+            "old_value, '' AS old_printed), "
+        )
+        old = "SELECT NULL AS id, NULL AS value, NULL AS printed, NULL AS version, NULL AS source, "
+        old += "NULL AS source_ref, NULL AS updated_at, NULL AS updated_by"
+    else:
+        old = (
+            "SELECT id, value, printed, version, source, source_ref, updated_at, updated_by "
+            f"FROM {VALUE_TABLE} WHERE indicator_id = %s AND orgunit_id = %s AND year = %s "
+            "AND measure = %s"
+        )
+        write = (
+            f"w AS (UPDATE {VALUE_TABLE} v SET value = %s, printed = %s, source = %s, "
+            "source_ref = %s, version = v.version + 1, updated_at = %s, updated_by = %s FROM old "
+            "WHERE v.id = old.id AND old.version = %s AND v.version = %s AND (old.value IS "
+            f"DISTINCT FROM CAST(%s AS double precision) OR old.printed <> %s) AND {free} "
+            "RETURNING v.id, v.version, old.value AS old_value, old.printed AS old_printed), "
+        )
+    audit = (
+        f"a AS (INSERT INTO {CHANGE_TABLE} ({CHANGE_COLUMNS}) SELECT w.id, %s, %s, %s, %s, "
+        "w.old_value, w.old_printed, %s, %s, w.version, %s, %s, %s, %s, %s FROM w)"
+    )
+    target = (
+        f", t AS (DELETE FROM {TARGET_TABLE} WHERE document_id IS NULL AND indicator_id = %s "
+        "AND orgunit_id = %s AND year = %s AND measure = %s AND EXISTS (SELECT 1 FROM w))"
+        if typed
+        else ""
+    )
+    return (
+        f"{head}old AS MATERIALIZED ({old}), {write}{audit}{target} "
+        "SELECT (SELECT count(*) FROM lk) + (SELECT count(*) FROM cl), w.id, w.version, old.id, "
+        "old.value, old.printed, old.version, old.source, old.source_ref, old.updated_at, "
+        "old.updated_by FROM (SELECT 1) one LEFT JOIN old ON TRUE LEFT JOIN w ON TRUE"
+    )
+
+
+ROUND_TABLE = Round._meta.db_table
+TARGET_TABLE = Target._meta.db_table
+WRITE_ONE = {(n, t): _one_cell_sql(n, t) for n in (False, True) for t in (False, True)}
+
+
 # --- what the store accepts ------------------------------------------------------------
 
 MAX_MAGNITUDE = Decimal(10) ** 15  # |value| below a thousand trillion
@@ -90,6 +155,9 @@ SOURCE_REF_LENGTH: int = Value._meta.get_field("source_ref").max_length or 300
 KEY_LENGTH = 64  # an indicator's or an org unit's code
 COMMENT_LENGTH = 2000  # a submitter's note, a reviewer's opinion
 LINE_BREAKS = frozenset("\t\n\r")
+SUSPECT_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Every character of the categories refused below (control: Cc; surrogate: Cs) and
+the line breaks: text without any needs no closer look."""
 
 
 class InvalidInput(ValueError):
@@ -101,7 +169,7 @@ def text_problem(text: str, max_length: int, *, multiline: bool = False) -> str 
     refused (a NUL cannot be stored by PostgreSQL; the others are invisible), and so
     are lone surrogates (not UTF-8) and text longer than ``max_length``; ``multiline``
     text may hold tabs and line breaks."""
-    for ch in text:
+    for ch in text if SUSPECT_CHARACTERS.search(text) else ():
         kind = unicodedata.category(ch)
         if kind == "Cc" and not (multiline and ch in LINE_BREAKS):
             return f"có ký tự điều khiển không in được (U+{ord(ch):04X})"
@@ -515,16 +583,34 @@ def write_values(
     ``source_ref`` or else the batch's, and the ``batch`` id shared by every
     change of this call). Writing a cell's current value again changes nothing
     and records nothing.
+
+    On PostgreSQL the save of one cell (the grid's typing) is one statement
+    (:func:`_write_one`); a batch, a refusal, a target typed into a plan cell and
+    SQLite take the general path: the cells as they are, then one transaction.
     """
     if not writes:
         return Written()
     # the catalog's stamp, the rounds and the closed ones (one query): read afresh for
-    # each write, except for a web request's user, read once in the request
+    # each write, except for a web request's user, read once in the request (with it)
     index = lookup(actor) if getattr(actor, "_ktxh_per_request", False) else lookup()
     setattr(actor, "_ktxh_lookup", index)  # noqa: B010 (the cache lookup(actor) reads)
     problems, parsed, inds = _validate(actor, writes)
     if problems:
         raise WriteRefused(problems)
+    now = timezone.now()
+    batch = batch or new_batch(now)
+    if len(writes) == 1 and connection.vendor == "postgresql":
+        w = writes[0]
+        new = parsed[w.key]
+        # a target typed into a plan cell ("6,5-7") keeps its structure beside it
+        # (sync_typed): the general path below
+        if not (w.measure in TARGET_MEASURES and is_target_text(new[1])):
+            form = inds[w.indicator].form
+            one = _write_one(actor, w, new, form, source, source_ref, batch, now)
+            if one is not None:
+                return one
+            # locked, or changed since the writer read it: nothing was written, and the
+            # general path says why (as it would have)
     existing = _existing(writes)
     try:
         with serialized_writes(), transaction.atomic():
@@ -536,7 +622,7 @@ def write_values(
                 existing,
                 source,
                 source_ref,
-                batch or new_batch(),
+                batch,
                 index.closed,
             )
             from ktxh.store.targets import sync_typed
@@ -560,6 +646,82 @@ def write_values(
                 for p in refused.problems
             ]
         raise
+
+
+def _write_one(
+    actor: User,
+    w: CellWrite,
+    new: tuple[float | None, str],
+    form: int,
+    source: Source,
+    source_ref: str,
+    batch: str,
+    now: datetime,
+) -> Written | None:
+    """The save of one cell on PostgreSQL, the grid's typing, in one statement (one
+    round trip and one commit, :func:`_one_cell_sql`): the lock check, the update
+    conditional on the version the writer saw (or the insert of a new cell), its audit
+    record, and for a plan cell the structure of a target it held. A statement is
+    atomic whether or not a transaction surrounds it. None when it wrote nothing and the
+    cell is not unchanged either (locked, changed since, deleted, created meanwhile):
+    :func:`write_values` then takes its general path, which refuses with the reason."""
+    new_value, new_printed = new
+    who = actor.get_username()
+    ref = w.source_ref or source_ref
+    own = periods_of(w.year, w.measure)[:2]
+    first, second = own[0], own[-1]
+    typed = w.measure in TARGET_MEASURES
+    params: list[Any] = [*(s.value for s in LOCKING_STATUSES), w.orgunit, form, first, second]
+    params += [RoundStatus.CLOSED.value, first, second]
+    if w.version == 0:
+        params += [*w.key, new_value, new_printed, source.value, ref, None, "", "", 1, now, who]
+    else:
+        params += [*w.key, new_value, new_printed, source.value, ref, now, who]
+        params += [w.version, w.version, new_value, new_printed]
+    params += [*w.key, new_value, new_printed, who, now, source.value, ref, batch]
+    if typed:
+        params += w.key
+    with hot_cursor() as cursor:
+        cursor.execute(WRITE_ONE[(w.version == 0, typed)], params)
+        row = cursor.fetchone()
+    assert row is not None
+    locks, value_id, landed, old_id, old_value, old_printed, old_version, *rest = row
+    if locks:
+        return None
+    if landed is not None:  # written
+        v = Value(
+            id=value_id,
+            indicator_id=w.indicator,
+            orgunit_id=w.orgunit,
+            year=w.year,
+            measure=w.measure,
+            value=new_value,
+            printed=new_printed,
+            source=source,
+            source_ref=ref,
+            version=landed,
+            updated_at=now,
+            updated_by=who,
+        )
+        return Written(values=[v], changed=1, batch=batch)
+    if old_id is not None and old_version == w.version and (old_value, old_printed) == new:
+        source_was, ref_was, at, by = rest  # unchanged: nothing to write
+        v = Value(
+            id=old_id,
+            indicator_id=w.indicator,
+            orgunit_id=w.orgunit,
+            year=w.year,
+            measure=w.measure,
+            value=old_value,
+            printed=old_printed,
+            source=source_was,
+            source_ref=ref_was,
+            version=old_version,
+            updated_at=db_datetime(at),
+            updated_by=by,
+        )
+        return Written(values=[v], changed=0, batch=batch)
+    return None
 
 
 def _current(keys: set[Key]) -> dict[Key, Value]:

@@ -8,7 +8,8 @@ writes and the permission checks use it; it holds no values.
 The same query reads the reporting rounds and which are closed, afresh each time
 (:attr:`Lookup.rounds`, :attr:`Lookup.closed`): nothing is trusted from an earlier
 request, so another application server's load, reorganisation or round closing is
-seen at once (docs/deploy.md).
+seen at once (docs/deploy.md). A web request reads them with its user, in the same
+query (:class:`ktxh.web.plan.sessions.StoreBackend`, :func:`hold`).
 """
 
 from __future__ import annotations
@@ -68,18 +69,55 @@ _lock = threading.Lock()
 _current: Lookup | None = None
 
 
+Stamp = tuple[tuple[int, datetime] | None, frozenset[int], frozenset[int]]
+"""What one request reads of the store's state: the plan's stamp, the rounds, the closed
+ones."""
+
+
 def lookup(holder: object | None = None) -> Lookup:
     """The index for the plan in the database now (one small query when unchanged).
-    With ``holder`` (the request's user), the index is checked once per request."""
+    With ``holder`` (the request's user), the index is checked once per request, with
+    the stamp read with the user when there is one (:func:`hold`)."""
     if holder is not None:
         held: Lookup | None = getattr(holder, "_ktxh_lookup", None)
         if held is not None:
             return held
-        found = lookup()
+        read: Stamp | None = getattr(holder, "_ktxh_stamp", None)
+        if read is not None:
+            delattr(holder, "_ktxh_stamp")  # used once (the holder may be a lazy object)
+        found = _resolve(*read) if read is not None else lookup()
         setattr(holder, "_ktxh_lookup", found)  # noqa: B010 (a per-request cache)
         return found
+    return _resolve(*_stamp_and_rounds())
+
+
+def hold(holder: object, plan_id: int | None, loaded_at: object, rounds_text: str | None) -> None:
+    """Keep on ``holder`` (a request's user) the stamp and the rounds its request read
+    with the user (``rounds_text``: "2023:open,2024:closed"), for its first
+    :func:`lookup`; a later one (after the request changed the rounds and dropped
+    ``_ktxh_lookup``) reads them again."""
+    stamp = None
+    if plan_id is not None:
+        when = db_datetime(loaded_at)
+        assert when is not None
+        stamp = (int(plan_id), when)
+    rounds, closed = set(), set()
+    for item in (rounds_text or "").split(","):
+        if item:
+            year, _, status = item.partition(":")
+            rounds.add(int(year))
+            if status == RoundStatus.CLOSED:
+                closed.add(int(year))
+    read: Stamp = (stamp, frozenset(rounds), frozenset(closed))
+    setattr(holder, "_ktxh_stamp", read)  # noqa: B010 (a per-request cache)
+
+
+def _resolve(
+    stamp: tuple[int, datetime] | None, rounds: frozenset[int], closed: frozenset[int]
+) -> Lookup:
+    """The index for ``stamp``: the one in memory when the stamp is its own, else read
+    again; with ``rounds`` and ``closed`` as just read."""
     global _current
-    stamp, rounds, closed = _stamp_and_rounds()
     cached = _current
     if cached is not None and cached.stamp == stamp:
         if (cached.rounds, cached.closed) == (rounds, closed):
@@ -117,7 +155,7 @@ def lookup(holder: object | None = None) -> Lookup:
         return _current
 
 
-def _stamp_and_rounds() -> tuple[tuple[int, datetime] | None, frozenset[int], frozenset[int]]:
+def _stamp_and_rounds() -> Stamp:
     """The plan's stamp and the rounds (every year, the closed ones), in one query:
     this runs on every request that writes or checks a permission."""
     with connection.cursor() as cursor:

@@ -37,7 +37,7 @@ from ktxh.io.datapackage import (
     write_package,
 )
 from ktxh.store import models
-from ktxh.store.sql import binary_order, insert_frame, reset_sequences, table
+from ktxh.store.sql import analyze, binary_order, insert_frame, reset_sequences, table
 
 
 class StoreError(RuntimeError):
@@ -249,6 +249,7 @@ def _insert(pkg: Package) -> dict[str, int]:
     reset_sequences(models.Value, models.ValueChange)
     _insert_workflow(rows["submissions"], rows["submission_events"])
     _insert_targets(rows)
+    analyze(models.Value, models.ValueChange, models.Target)
     return counts
 
 

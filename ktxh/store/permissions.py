@@ -79,30 +79,61 @@ _SCOPE_SQL = (
 )
 
 
+ProfileRow = tuple[str, str, str, str, tuple[int, ...]]
+"""A profile as read: role, org unit, the unit's path, title, a department's forms."""
+
+
 def scope_of(user: AnyUser) -> Scope | None:
     """The user's scope, or None for anonymous users and users without a profile.
-    Cached on the user object for the request."""
+    Cached on the user object for the request; a web request's user comes with its
+    profile, read with it (:func:`hold_profile`)."""
     if not user.is_authenticated:
         return None
     cached: Scope | None = getattr(user, "_ktxh_scope", None)
     if cached is not None:
         return cached
-    with connection.cursor() as cursor:
-        cursor.execute(_SCOPE_SQL, [user.pk])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    role = Role(rows[0][0])
-    forms: frozenset[int] | None
-    if role is Role.PLANNER:
-        forms = None
-    elif role is Role.DEPARTMENT:
-        forms = frozenset(int(r[4]) for r in rows if r[4] is not None)
+    profile: ProfileRow | None
+    if hasattr(user, "_ktxh_profile"):
+        profile = getattr(user, "_ktxh_profile")  # noqa: B009
     else:
-        forms = lookup(user).unit_forms
-    scope = Scope(int(user.pk), role, rows[0][1], rows[0][2], forms, rows[0][3])
+        with connection.cursor() as cursor:
+            cursor.execute(_SCOPE_SQL, [user.pk])
+            rows = cursor.fetchall()
+        profile = None
+        if rows:
+            forms = tuple(int(r[4]) for r in rows if r[4] is not None)
+            profile = (rows[0][0], rows[0][1], rows[0][2], rows[0][3], forms)
+    if profile is None:
+        return None
+    role = Role(profile[0])
+    scope_forms: frozenset[int] | None
+    if role is Role.PLANNER:
+        scope_forms = None
+    elif role is Role.DEPARTMENT:
+        scope_forms = frozenset(profile[4])
+    else:
+        scope_forms = lookup(user).unit_forms
+    scope = Scope(int(user.pk), role, profile[1], profile[2], scope_forms, profile[3])
     setattr(user, "_ktxh_scope", scope)  # noqa: B010 (a per-request cache on the user)
     return scope
+
+
+def hold_profile(
+    user: AnyUser,
+    role: str | None,
+    orgunit: str | None,
+    path: str | None,
+    title: str | None,
+    forms_text: str | None,
+) -> None:
+    """Keep on a request's user its profile as read with it (``forms_text``: a
+    department's forms, "2,5"; None everywhere: no profile, or one whose unit is
+    gone), so that :func:`scope_of` needs no query of its own."""
+    profile: ProfileRow | None = None
+    if role is not None and orgunit is not None and path is not None:
+        forms = tuple(int(f) for f in (forms_text or "").split(",") if f)
+        profile = (role, orgunit, path, title or "", forms)
+    setattr(user, "_ktxh_profile", profile)  # noqa: B010 (a per-request cache on the user)
 
 
 def can(user: AnyUser, action: str, orgunit: OrgUnit, form: int | None = None) -> bool:

@@ -1,17 +1,22 @@
 """Plain SQL that the store's hot and bulk paths share, the same on SQLite and
-PostgreSQL: key conditions, timestamps as raw queries return them, bulk
-inserts (``COPY`` on PostgreSQL) and the reset of id sequences after them."""
+PostgreSQL: key conditions, timestamps as raw queries return them, the cursor of the
+statements every request runs (:func:`hot_cursor`), bulk inserts (``COPY`` on
+PostgreSQL) and the reset of id sequences after them."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from types import SimpleNamespace
+from typing import Any, cast
 
 import polars as pl
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 
 KEYS_PER_QUERY = 200  # keys in one "(a AND b) OR ..." condition (SQLite's depth limit)
@@ -22,6 +27,60 @@ def where_keys(keys: Sequence[tuple[Any, ...]], columns: str) -> tuple[str, list
     """``(a=%s AND b=%s) OR ...`` for a few keys, and its parameters."""
     one = "(" + " AND ".join(f"{c} = %s" for c in columns.split()) + ")"
     return " OR ".join([one] * len(keys)), [x for k in keys for x in k]
+
+
+@contextmanager
+def hot_cursor() -> Iterator[CursorWrapper]:
+    """A cursor for the few statements every request runs (the session, the user, the
+    save of a cell). On PostgreSQL their parameters are bound by the server and each
+    statement is prepared once per connection, so that the server neither parses nor
+    plans it again (most of its cost: several joins and CTEs) and the client does not
+    quote the parameters into the text; a statement is prepared only where the
+    connection allows it (``prepare_threshold``, set for the pooled connections that
+    go straight to PostgreSQL: ktxh.settings), else it is sent unprepared. Elsewhere,
+    Django's own cursor. Either way Django's cursor wrapper runs it: its errors, its
+    ``execute_wrappers`` and its query log apply as to any query."""
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's connection, looked up once
+    if db.vendor != "postgresql":
+        with db.cursor() as own:
+            yield own
+        return
+    db.close_if_health_check_failed()  # what Django's own cursor() does first
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        raw: Any = _prepared_cursor()(db.connection)
+    if db.queries_logged:
+        raw.logged = True
+        cursor: CursorWrapper = db.make_debug_cursor(raw)
+    else:
+        cursor = db.make_cursor(raw)
+    with cursor:
+        yield cursor
+
+
+@cache
+def _prepared_cursor() -> type[Any]:
+    """psycopg's cursor (server-side binding) that asks for every statement to be
+    prepared (the connection's ``prepare_threshold`` still decides whether it is); made
+    on first use, so that a process on SQLite never imports psycopg."""
+    import psycopg
+
+    class PreparedCursor(psycopg.Cursor[Any]):
+        logged = False  # Django's query log is on (DEBUG, tests counting queries)
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs.setdefault("prepare", True)
+            done = super().execute(query, params, **kwargs)
+            if self.logged:
+                # what Django's log reads of a cursor (last_executed_query): the
+                # statement with its parameters, as Django's own client-side binding
+                # would send it
+                text = cast(Any, connection.ops).compose_sql(query, params)  # PostgreSQL's
+                self._query = SimpleNamespace(query=text.encode())  # type: ignore[assignment]
+            return done
+
+    return PreparedCursor
 
 
 def db_datetime(raw: object) -> datetime | None:
@@ -78,6 +137,18 @@ def insert_frame(model: type[Model], frame: pl.DataFrame) -> int:
             for chunk in frame.iter_slices(ROWS_PER_BATCH):
                 cursor.executemany(sql, chunk.rows())
     return frame.height
+
+
+def analyze(*models: type[Model]) -> None:
+    """After a bulk load on PostgreSQL, the planner's statistics of the tables loaded:
+    without them (autovacuum off, or not yet come by) a cell's look-up may take the
+    wrong index and read hundreds of rows for one. ANALYZE counts the rows of the
+    loading transaction itself. SQLite plans without statistics as well here."""
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for m in models:
+                cursor.execute(f"ANALYZE {qn(m._meta.db_table)}")
 
 
 def reset_sequences(*models: type[Model]) -> None:

@@ -93,51 +93,51 @@ class CarriedOver:
         ]
         if not moves:
             return
-        base = ctx.rows_where(
-            moves, pl.col("year").is_in([y - 1, y]) & pl.col("measure").is_in(MEASURES)
-        )
-        if base.is_empty():
-            return
-        # last year's final figure: its actual once entered, else its estimate
-        last = base.filter(pl.col("year") == y - 1)
-        final = (
-            last.filter(pl.col("measure").is_in(["actual", "estimate"]))
-            .sort(pl.col("measure") == "actual", descending=True)
-            .unique(["indicator", "orgunit"], keep="first", maintain_order=True)
-            .select("indicator", "orgunit", pl.col("value").alias("before"), "measure")
-            .rename({"measure": "before_measure"})
-        )
-        first_half = (
-            last.filter(pl.col("measure") == "h1")
-            .select("indicator", "orgunit", pl.col("value").alias("before"), "measure")
-            .rename({"measure": "before_measure"})
-        )
-        now = base.filter(pl.col("year") == y)
-        pairs = pl.concat(
-            [
-                now.filter(pl.col("measure") == "h1").join(first_half, on=["indicator", "orgunit"]),
-                now.filter(pl.col("measure") == "estimate").join(
-                    final, on=["indicator", "orgunit"]
-                ),
-            ]
-        )
+        yr, m = pl.col("year"), pl.col("measure")
         forms = {i.code: i.form for i in ctx.catalog if i.code in set(moves)}
         column = ["orgunit", "form", "measure"]
         is_equal = (pl.col("value") == pl.col("before")) & (pl.col("value").abs() >= MIN_MAGNITUDE)
-        equal = (
-            pairs.with_columns(ctx.by_indicator(forms, pl.Int32).alias("form"))
-            .with_columns(
-                is_equal.sum().over(column).alias("n_equal"), pl.len().over(column).alias("n")
-            )
-            .filter(is_equal)
-        )
         # most of a unit's column equal to last year's: copied (a whole and its parts are
         # equal together by chance as often as one of them)
         copied = (pl.col("n_equal") >= CLUSTER) & (2 * pl.col("n_equal") >= pl.col("n"))
         significant = (
             pl.col("value").abs() * pl.lit(10.0).pow(pl.col("dec").cast(pl.Int32)) >= SIGNIFICANT
         )
-        same = equal.filter(significant | copied)
+
+        def query(block: pl.Expr) -> pl.LazyFrame:
+            def cells(year: int, measure: str) -> pl.LazyFrame:
+                return ctx.scan(moves, (yr == year) & (m == measure) & block)
+
+            def before(rows: pl.LazyFrame) -> pl.LazyFrame:
+                return rows.select(
+                    "indicator",
+                    "orgunit",
+                    pl.col("value").alias("before"),
+                    pl.col("measure").alias("before_measure"),
+                )
+
+            # last year's final figure: its actual once entered, else its estimate
+            actual = before(cells(y - 1, "actual"))
+            final = pl.concat(
+                [
+                    actual,
+                    before(cells(y - 1, "estimate")).join(
+                        actual, on=["indicator", "orgunit"], how="anti"
+                    ),
+                ]
+            )
+            pairs = pl.concat(
+                [
+                    cells(y, "h1").join(before(cells(y - 1, "h1")), on=["indicator", "orgunit"]),
+                    cells(y, "estimate").join(final, on=["indicator", "orgunit"]),
+                ]
+            ).with_columns(ctx.by_indicator(forms, pl.Int32).alias("form"))
+            sizes = pairs.group_by(column).agg(is_equal.sum().alias("n_equal"), pl.len().alias("n"))
+            equal = pairs.filter(is_equal).join(sizes, on=column, nulls_equal=True)
+            return equal.filter(significant | copied)
+
+        # by blocks of units: a unit's column and last year's are in one unit
+        same = ctx.by_units(moves, query, yr.is_in([y - 1, y]) & m.is_in(MEASURES))
         for r in same.iter_rows(named=True):
             ind = ctx.catalog[r["indicator"]]
             org = "" if r["orgunit"] == ctx.top else f" của {ctx.org_name(r['orgunit'])}"

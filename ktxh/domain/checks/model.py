@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from ktxh.domain.catalog import Catalog, Consolidation, Indicator, RowKind
-from ktxh.domain.consolidate import consolidate
+from ktxh.domain.consolidate import PLAN, consolidate
 from ktxh.domain.narrative import Claim
 from ktxh.domain.numbers import format_number
 from ktxh.domain.orgunits import OrgTree, fold
@@ -193,6 +193,32 @@ KEY = ["indicator", "orgunit", "year", "measure"]
 COMPUTED = ["value", "dec", "low", "seed_line"]
 
 
+def aligned(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every column cut in the chunks of its first one.
+
+    A table read in row groups (Parquet) keeps its columns in chunks, and the columns
+    computed from them come out in one: an eager filter or select on such a frame
+    first copies the whole frame into single chunks (a transient copy of the value
+    table on every query). Cutting the computed columns where the first column's
+    chunks end is free (slices of one buffer); a column cut elsewhere is copied once.
+    """
+    if frame.width == 0:
+        return frame
+    lengths = [len(c) for c in frame.to_series(0).get_chunks()]
+    if len(lengths) <= 1:
+        return frame
+    out: list[pl.Series] = []
+    for s in frame.get_columns():
+        if [len(c) for c in s.get_chunks()] != lengths:
+            whole, pieces, start = s.rechunk(), [], 0
+            for n in lengths:
+                pieces.append(whole.slice(start, n))
+                start += n
+            s = pl.concat(pieces, rechunk=False)
+        out.append(s)
+    return pl.DataFrame(out)
+
+
 @dataclass
 class CheckContext:
     """The plan under check: catalog, org tree, values and the narrative's claims.
@@ -203,9 +229,13 @@ class CheckContext:
     ``dec`` (decimals the value is known to: those printed, else the catalog's), ``low``
     (a best guess of the transcription) and the seed line; ``tol`` (half a unit in the
     last decimal: what rounding can explain) is computed in the rules' queries
-    (:meth:`tol`). Rules take the rows of the indicators they concern
-    (:meth:`rows_of`, :meth:`below`, :meth:`upper`) before any join; what several
-    rules need (the units' sums below each total) is computed once (:attr:`children`).
+    (:meth:`tol`). Rules take the rows of the indicators they concern as lazy queries
+    (:meth:`scan`, :meth:`scan_below`, :meth:`scan_upper`), join and filter them there,
+    and collect only what they find: the streaming engine never holds every row at
+    once. A rule whose relations stay within an org unit and that relates many rows
+    (the sums of parts, the columns of every row) runs by blocks of units
+    (:meth:`by_units`, :attr:`block_rows`). What several rules need (the units' sums
+    below each total) is computed once (:attr:`children`).
     """
 
     catalog: Catalog
@@ -219,6 +249,11 @@ class CheckContext:
     # jump check of their own
     declared: Sequence[Any] = ()
     keys: Keys | None = None  # the plan's categories (else made from catalog and tree)
+    # how many rows a rule relates at once: a rule over more (the sums of every part,
+    # the columns of every row) runs on blocks of org units of about this many rows and
+    # concatenates what it finds (:meth:`by_units`), so that a check's peak memory is a
+    # block's, whatever the size of the plan; None: one block
+    block_rows: int | None = 2_000_000
 
     def __post_init__(self) -> None:
         """Accept a bare (indicator, orgunit, year, measure, value) frame too."""
@@ -264,16 +299,22 @@ class CheckContext:
             .otherwise(self.by_indicator(cat_dec, pl.Int8).fill_null(0))
         )
         counts = {i.code: i.unit in units and units[i.unit].is_count for i in self.catalog}
-        return self.values.select(
-            *KEY,
-            "value",
-            dec.alias("dec"),
-            # a best guess of the transcription (its column, or the cell itself):
-            # never taken as printed (docs/checks.md, "Uncertain values")
-            (pl.col("confidence") == "low").fill_null(False).alias("low"),
-            "seed_line",
-            self.by_indicator(counts, pl.Boolean).fill_null(False).alias("count"),
+        # computed by morsels (the streaming engine): a look-up by code over the whole
+        # column at once first widens every code to an index (four bytes a value)
+        computed = (
+            self.values.lazy()
+            .select(
+                dec.alias("dec"),
+                # a best guess of the transcription (its column, or the cell itself):
+                # never taken as printed (docs/checks.md, "Uncertain values")
+                (pl.col("confidence") == "low").fill_null(False).alias("low"),
+                self.by_indicator(counts, pl.Boolean).fill_null(False).alias("count"),
+            )
+            .collect(engine="streaming")
         )
+        return aligned(
+            pl.concat([self.values.select(*KEY, "value", "seed_line"), computed], how="horizontal")
+        ).select(*KEY, "value", "dec", "low", "seed_line", "count")
 
     @staticmethod
     def tol() -> pl.Expr:
@@ -383,31 +424,28 @@ class CheckContext:
             self.values.filter(condition).select("printed", "confidence", "note")
         )
 
+    def scan(
+        self, codes: Iterable[str] | None = None, condition: pl.Expr | None = None
+    ) -> pl.LazyFrame:
+        """The base rows (numbers of plan, h1, estimate, actual) of ``codes`` (every
+        indicator: None) that meet ``condition`` (on the key and the value), with
+        ``tol``, as a lazy query: a rule joins, groups and filters them and collects
+        only what it finds, so that the rows are never all in memory at once (the
+        streaming engine)."""
+        keep = self._base_filter(None if codes is None else list(codes))
+        if condition is not None:
+            keep = keep & condition
+        return self.frame.lazy().filter(keep).with_columns(self.tol())
+
     def rows_of(self, codes: Iterable[str]) -> pl.DataFrame:
-        """The base rows (numbers of plan, h1, estimate, actual) of a few indicators,
-        with ``tol``: taken from the frame before anything is joined."""
-        return self.frame.filter(self._base_filter(list(codes))).with_columns(self.tol())
+        """:meth:`scan` of a few indicators, collected in one chunk: for rows a rule
+        keeps and goes over many times (eager filters on many small chunks are slow)."""
+        return self.scan(codes).collect().rechunk()
 
-    def rows_where(self, codes: Iterable[str], condition: pl.Expr) -> pl.DataFrame:
-        """:meth:`rows_of` of ``codes`` that also meet ``condition`` (on the key and the
-        value), filtered in one pass: only those rows are ever materialised."""
-        return (
-            self.frame.lazy()
-            .filter(self._base_filter(list(codes)) & condition)
-            .with_columns(self.tol())
-            .collect()
-        )
-
-    @cached_property
-    def base(self) -> pl.DataFrame:
-        """Stored numbers of the base measures (no printed ratios, no "-"). Prefer
-        :meth:`rows_of`: this is every base row."""
-        return self.frame.filter(self._base_filter(None)).with_columns(self.tol())
-
-    def below(self, codes: Iterable[str], numbers: bool = True) -> pl.DataFrame:
+    def scan_below(self, codes: Iterable[str], numbers: bool = True) -> pl.LazyFrame:
         """The base-measure rows of ``codes`` in every unit that has a parent, with the
-        parent's code (``parent``); ``numbers=False`` keeps the cells stored without a
-        number (a printed "-")."""
+        parent's code (``parent``), as a lazy query; ``numbers=False`` keeps the cells
+        stored without a number (a printed "-")."""
         children = self.k.series("orgunit", self.tree.parent_map())
         keep = (
             pl.col("measure").is_in(BASE_MEASURES)
@@ -416,15 +454,66 @@ class CheckContext:
         )
         if numbers:
             keep = keep & pl.col("value").is_not_null()
-        return self.frame.filter(keep).with_columns(self.parent_expr().alias("parent"), self.tol())
+        return (
+            self.frame.lazy()
+            .filter(keep)
+            .with_columns(self.parent_expr().alias("parent"), self.tol())
+        )
 
-    def upper(self, codes: Iterable[str]) -> pl.DataFrame:
+    def scan_upper(self, codes: Iterable[str]) -> pl.LazyFrame:
         """The base rows of ``codes`` in the units that have units below them (the
-        totals a rule compares with their units)."""
+        totals a rule compares with their units), as a lazy query."""
         tops = self.k.series("orgunit", sorted(set(self.tree.parent_map().values())))
-        return self.frame.filter(
-            self._base_filter(list(codes)) & pl.col("orgunit").is_in(tops.implode())
-        ).with_columns(self.tol())
+        return self.scan(codes, pl.col("orgunit").is_in(tops.implode()))
+
+    @cached_property
+    def _sample(self) -> tuple[int, pl.DataFrame]:
+        """Every n-th row of the frame (n, the first item; every row of a small frame):
+        how many rows a query reads, and in which units, to size its blocks."""
+        step = max(1, self.frame.height // 200_000)
+        return step, self.frame.gather_every(step)
+
+    def unit_blocks(
+        self, codes: Iterable[str] | None = None, condition: pl.Expr | None = None
+    ) -> list[pl.Expr]:
+        """Filters that cut the rows of ``codes`` (every indicator: None) that meet
+        ``condition`` (:meth:`scan`) into blocks of org units of about :attr:`block_rows`
+        rows each (the units of a block are consecutive categories); one filter that
+        keeps every row when they fit in one block."""
+        step, sample = self._sample
+        keep = self._base_filter(None if codes is None else list(codes))
+        if condition is not None:
+            keep = keep & condition
+        index = pl.col("orgunit").to_physical()
+        rows = sample.lazy().filter(keep).group_by(index).len().collect(engine="in-memory")
+        if self.block_rows is None or int(rows["len"].sum()) * step <= self.block_rows:
+            return [pl.lit(True)]
+        per_unit = dict(zip(rows["orgunit"], rows["len"], strict=True))
+        target = self.block_rows / step
+        bounds: list[tuple[int, int]] = []
+        start, count = 0, 0
+        last = len(self.k.orgunit.categories) - 1
+        for unit in range(last + 1):
+            count += per_unit.get(unit, 0)
+            if count >= target and unit < last:
+                bounds.append((start, unit))
+                start, count = unit + 1, 0
+        bounds.append((start, last))
+        return [index.is_between(lo, hi) for lo, hi in bounds]
+
+    def by_units(
+        self,
+        codes: Iterable[str] | None,
+        query: Callable[[pl.Expr], pl.LazyFrame],
+        condition: pl.Expr | None = None,
+    ) -> pl.DataFrame:
+        """A rule's lazy query whose relations stay within an org unit (a row's parts,
+        its columns, its rate and basis), run on each block of units (:meth:`unit_blocks`
+        of the rows of ``codes`` that meet ``condition``: ``query`` puts the block's
+        filter in each of its scans), what it finds concatenated."""
+        blocks = self.unit_blocks(codes, condition)
+        found = [query(block).collect(optimizations=PLAN) for block in blocks]
+        return found[0] if len(found) == 1 else pl.concat(found)
 
     @cached_property
     def children(self) -> pl.DataFrame:
@@ -446,8 +535,7 @@ class CheckContext:
         is_count = pl.col("indicator").is_in(self.k.series("indicator", counts).implode())
         number = pl.col("value").is_not_null()
         return (
-            self.below(codes, numbers=False)
-            .lazy()
+            self.scan_below(codes, numbers=False)
             .group_by("indicator", "parent", "year", "measure")
             .agg(
                 pl.len().alias("n"),

@@ -66,9 +66,9 @@ EPS = 1e-9
 INF = math.inf
 
 
-def _base(ctx: CheckContext, codes: Iterable[str]) -> pl.DataFrame:
-    """Stored numbers of the base measures (no printed ratios, no "-") of ``codes``."""
-    return ctx.rows_of(codes)
+def _collect(query: pl.LazyFrame) -> pl.DataFrame:
+    """A rule's lazy query, its joins run as written (ktxh.domain.consolidate.PLAN)."""
+    return query.collect(optimizations=PLAN)
 
 
 def _codes(ctx: CheckContext, pred: object) -> list[str]:
@@ -122,13 +122,13 @@ def _doubt(ctx: CheckContext, low: Iterable[Key] = (), lost: Iterable[Key] = ())
 
 
 def _members(
-    rows: pl.DataFrame, bad: pl.DataFrame, on: list[str], value: str = "value"
+    rows: pl.LazyFrame, bad: pl.DataFrame, on: list[str], value: str = "value"
 ) -> dict[tuple[Any, ...], list[tuple[str, float, bool]]]:
     """For the few failing groups of ``bad``: each member's (code or unit, value, low),
-    from ``rows`` (the members of every group, not aggregated: lists are made only for
-    the groups that fail, never over the whole value table)."""
+    in the order of ``rows`` (a lazy query of the members of every group: only the
+    members of the groups that fail are collected, never the whole value table)."""
     member = "orgunit" if "parent" in on else "indicator"
-    hit = rows.join(bad.select(on).unique(), on=on)
+    hit = _collect(rows.join(bad.lazy().select(on).unique(), on=on, maintain_order="left"))
     out: dict[tuple[Any, ...], list[tuple[str, float, bool]]] = {}
     for r in hit.iter_rows(named=True):
         out.setdefault(tuple(r[c] for c in on), []).append(
@@ -153,19 +153,23 @@ class UnitsAddUp:
         sums = _codes(ctx, lambda i: i.consolidation is Consolidation.SUM)
         counts = _codes(ctx, lambda i: i.consolidation is Consolidation.COUNT)
         # the units' sums below every total (shared with the other rules on units)
-        kids = ctx.children.filter(
-            pl.col("indicator").is_in(ctx.k.series("indicator", sums + counts).implode())
-            & (pl.col("known") > 0)
-        ).select(
-            "indicator",
-            "parent",
-            "year",
-            "measure",
-            pl.col("v").alias("children"),
-            pl.col("t").alias("children_tol"),
+        kids = (
+            ctx.children.lazy()
+            .filter(
+                pl.col("indicator").is_in(ctx.k.series("indicator", sums + counts).implode())
+                & (pl.col("known") > 0)
+            )
+            .select(
+                "indicator",
+                "parent",
+                "year",
+                "measure",
+                pl.col("v").alias("children"),
+                pl.col("t").alias("children_tol"),
+            )
         )
-        bad = (
-            ctx.upper(sums + counts)
+        bad = _collect(
+            ctx.scan_upper(sums + counts)
             .join(
                 kids,
                 left_on=["indicator", "orgunit", "year", "measure"],
@@ -176,7 +180,7 @@ class UnitsAddUp:
         )
         group = ["indicator", "parent", "year", "measure"]
         # the members of the few failing groups only
-        below_rows = ctx.below(bad["indicator"].unique().cast(pl.String).to_list())
+        below_rows = ctx.scan_below(bad["indicator"].unique().cast(pl.String).to_list())
         members = _members(below_rows, bad.rename({"orgunit": "parent"}), group)
         for r in bad.iter_rows(named=True):
             kid = members.get((r["indicator"], r["orgunit"], r["year"], r["measure"]), [])
@@ -275,11 +279,12 @@ class MissingUnits:
         children = stats.join(present.select(keys), on=keys, how="semi").select(
             *keys, pl.col("v").alias("children")
         )
-        below = ctx.below(present["indicator"].unique().cast(pl.String).to_list(), numbers=False)
-        totals = (
-            ctx.upper(with_breakdown)
+        totals = _collect(
+            ctx.scan_upper(present["indicator"].unique().cast(pl.String).to_list())
             .join(
-                present.select("indicator", pl.col("parent").alias("orgunit"), "year", "measure"),
+                present.lazy().select(
+                    "indicator", pl.col("parent").alias("orgunit"), "year", "measure"
+                ),
                 on=["indicator", "orgunit", "year", "measure"],
                 how="semi",
             )
@@ -297,13 +302,16 @@ class MissingUnits:
                 )
             )
         )
+        # the units stored in the rows of these groups (a "-" too)
+        below = ctx.scan_below(present["indicator"].unique().cast(pl.String).to_list(), False)
         have = set(
-            below.join(
-                present.select("indicator", "year", "measure").unique(),
-                on=["indicator", "year", "measure"],
-            )
-            .select("indicator", "orgunit", "year", "measure")
-            .iter_rows()
+            _collect(
+                below.join(
+                    present.lazy().select("indicator", "year", "measure").unique(),
+                    on=["indicator", "year", "measure"],
+                    how="semi",
+                ).select("indicator", "orgunit", "year", "measure")
+            ).iter_rows()
         )
         for r in present.iter_rows(named=True):
             missing = [
@@ -385,78 +393,97 @@ class PartsAddUp:
         link = ctx.table(
             links, {"part": "indicator", "whole": "indicator", "kind": pl.String, "set": pl.String}
         )
-        needed = ["indicator", "orgunit", "year", "measure", "value", "tol", "dec", "low"]
-        # one lazy plan for the sums of complete sets and the "of which" items, collected
-        # together (the value table is scanned and grouped once, in parallel)
-        parts = (
-            ctx.rows_of(link["part"].unique().cast(pl.String).to_list())
-            .lazy()
-            .select(*needed, "seed_line")
-            .join(link.lazy(), left_on="indicator", right_on="part")
+        # each complete set (a whole's sub-items, or one of its declared sets of parts) by
+        # a number: the rows of its parts carry the number, not the whole's code and the
+        # set's name, which are joined back to the sums only (``member``: a part's sets)
+        sets = ctx.table(
+            [
+                {"sid": n, "whole": w, "set": name, "size": len(c)}
+                for n, ((w, name), c) in enumerate(expected.items())
+            ],
+            {"sid": pl.UInt32, "whole": "indicator", "set": pl.String, "size": pl.Int64},
         )
-        declared = link.filter(pl.col("set") != "tree")
-        # a declared set is checked where every member is printed (a "-" counts as none)
-        stored = (
-            ctx.frame.lazy()
-            .filter(
-                pl.col("measure").is_in(BASE_MEASURES)
-                & pl.col("indicator").is_in(declared["part"].unique().implode())
-            )
-            .select("indicator", "orgunit", "year", "measure")
-            .join(declared.lazy(), left_on="indicator", right_on="part")
-            .group_by("whole", "set", "orgunit", "year", "measure")
-            .agg(pl.len().alias("n_stored"))
+        member = ctx.table(
+            [{"part": c, "sid": n} for n, c_list in enumerate(expected.values()) for c in c_list],
+            {"part": "indicator", "sid": pl.UInt32},
         )
-        sizes = ctx.table(
-            [{"whole": w, "set": s, "size": len(c)} for (w, s), c in expected.items()],
-            {"whole": "indicator", "set": pl.String, "size": pl.Int64},
-        )
-        whole_vals = (
-            ctx.rows_of(link["whole"].unique().cast(pl.String).to_list())
-            .lazy()
-            .select(
+        declared = member.join(sets.filter(pl.col("set") != "tree"), on="sid", how="semi")
+        of_which = link.filter(pl.col("kind") == "partial").select("part", "whole")
+        key = ["orgunit", "year", "measure"]
+
+        def codes(frame: pl.DataFrame, column: str) -> list[str]:
+            return frame[column].unique().cast(pl.String).to_list()
+
+        def wholes(block: pl.Expr) -> pl.LazyFrame:
+            return ctx.scan(codes(link, "whole"), block).select(
                 pl.col("indicator").alias("whole"),
-                "orgunit",
-                "year",
-                "measure",
+                *key,
                 pl.col("value").alias("whole_value"),
                 pl.col("tol").alias("whole_tol"),
                 pl.col("dec").alias("whole_dec"),
                 pl.col("seed_line").alias("whole_line"),
                 pl.col("low").alias("whole_low"),
             )
-        )
-        sums = (
-            parts.filter(pl.col("kind") == "complete")
-            .group_by("whole", "set", "orgunit", "year", "measure")
-            .agg(
-                pl.col("value").sum().alias("parts"),
-                pl.col("tol").sum().alias("parts_tol"),
-                pl.col("dec").max().alias("parts_dec"),
+
+        def sums(block: pl.Expr) -> pl.LazyFrame:
+            # a declared set is checked where every member is printed (a "-" counts as none)
+            stored = (
+                ctx.frame.lazy()
+                .filter(
+                    pl.col("measure").is_in(BASE_MEASURES)
+                    & pl.col("indicator").is_in(declared["part"].unique().implode())
+                    & block
+                )
+                .select("indicator", *key)
+                .join(declared.lazy(), left_on="indicator", right_on="part")
+                .group_by("sid", *key)
+                .agg(pl.len().alias("n_stored"))
             )
-            .join(whole_vals, on=["whole", "orgunit", "year", "measure"])
-            .join(stored, on=["whole", "set", "orgunit", "year", "measure"], how="left")
-            .join(sizes.lazy(), on=["whole", "set"], how="left")
-            .filter(
-                (pl.col("set") == "tree")
-                | (pl.col("n_stored").fill_null(0).cast(pl.Int64) >= pl.col("size"))
+            return (
+                ctx.scan(codes(member, "part"), block)
+                .select("indicator", *key, "value", "tol", "dec")
+                .join(member.lazy(), left_on="indicator", right_on="part")
+                .group_by("sid", *key)
+                .agg(
+                    pl.col("value").sum().alias("parts"),
+                    pl.col("tol").sum().alias("parts_tol"),
+                    pl.col("dec").max().alias("parts_dec"),
+                )
+                .join(stored, on=["sid", *key], how="left")
+                .join(sets.lazy(), on="sid")
+                .filter(
+                    (pl.col("set") == "tree")
+                    | (pl.col("n_stored").fill_null(0).cast(pl.Int64) >= pl.col("size"))
+                )
+                .join(wholes(block), on=["whole", *key])
+                .with_columns((pl.col("whole_value") - pl.col("parts")).alias("diff"))
+                .filter(pl.col("diff").abs() > pl.col("whole_tol") + pl.col("parts_tol") + EPS)
             )
-            .with_columns((pl.col("whole_value") - pl.col("parts")).alias("diff"))
-            .filter(pl.col("diff").abs() > pl.col("whole_tol") + pl.col("parts_tol") + EPS)
-        )
-        beyond = (
-            parts.filter(pl.col("kind") == "partial")
-            .join(whole_vals, on=["whole", "orgunit", "year", "measure"])
-            .filter(
-                pl.col("value") > pl.col("whole_value") + pl.col("tol") + pl.col("whole_tol") + EPS
+
+        def beyond(block: pl.Expr) -> pl.LazyFrame:
+            return (
+                ctx.scan(codes(of_which, "part"), block)
+                .select("indicator", *key, "value", "tol", "low", "seed_line")
+                .join(of_which.lazy(), left_on="indicator", right_on="part")
+                .join(wholes(block), on=["whole", *key])
+                .filter(
+                    pl.col("value")
+                    > pl.col("whole_value") + pl.col("tol") + pl.col("whole_tol") + EPS
+                )
             )
-        )
-        complete, over = pl.collect_all([sums, beyond], optimizations=PLAN)
-        on = ["whole", "set", "orgunit", "year", "measure"]
+
+        # by blocks of units: a set of parts and its whole are in one unit
+        every = codes(link, "part") + codes(link, "whole")
+        complete = ctx.by_units(every, sums)
+        over = ctx.by_units(every, beyond)
+        on = ["whole", "set", *key]
+        # the parts of the few failing sums only, in the order of the frame
+        failing = member.join(complete.select("sid").unique(), on="sid", how="semi")
         members = _members(
-            parts.filter(pl.col("kind") == "complete")
-            .join(complete.lazy().select(on).unique(), on=on)
-            .collect(optimizations=PLAN),
+            ctx.scan(codes(failing, "part"))
+            .select("indicator", *key, "value", "low")
+            .join(failing.lazy(), left_on="indicator", right_on="part", maintain_order="left")
+            .join(sets.lazy().select("sid", "whole", "set"), on="sid", maintain_order="left"),
             complete,
             on,
         )
@@ -675,36 +702,54 @@ class RateFromParts:
                 "skip_h1": pl.Boolean,
             },
         )
-        base = ctx.rows_of([str(r[c]) for r in rows for c in ("indicator", "num", "den")])
-        side = base.select("indicator", "orgunit", "year", "measure", "value", "tol", "low")
-        f = (
-            base.join(spec, on="indicator")
-            .join(
-                side.rename({"indicator": "num", "value": "n", "tol": "nt", "low": "n_low"}),
-                on=["num", "orgunit", "year", "measure"],
+
+        def codes(column: str) -> list[str]:
+            return spec[column].unique().cast(pl.String).to_list()
+
+        def side(column: str, block: pl.Expr) -> pl.LazyFrame:
+            """The rows of the rates' numerators (or denominators)."""
+            return ctx.scan(codes(column), block).select(
+                "indicator", "orgunit", "year", "measure", "value", "tol", "low"
             )
-            .join(
-                side.rename({"indicator": "den", "value": "d", "tol": "dt", "low": "d_low"}),
-                on=["den", "orgunit", "year", "measure"],
-            )
-            .filter(
-                (pl.col("d") > pl.col("dt")) & ~(pl.col("skip_h1") & (pl.col("measure") == "h1"))
-            )
-            .with_columns(
-                (pl.col("k") * pl.col("n") / pl.col("d")).alias("expected"),
-                (pl.col("k") * (pl.col("n") - pl.col("nt")) / (pl.col("d") + pl.col("dt"))).alias(
-                    "lo"
-                ),
-                (pl.col("k") * (pl.col("n") + pl.col("nt")) / (pl.col("d") - pl.col("dt"))).alias(
-                    "hi"
-                ),
-            )
-            # a rate is often truncated rather than rounded: allow a whole unit of
-            # its last printed decimal
-            .filter(
-                (pl.col("value") + 2 * pl.col("tol") < pl.col("lo") - EPS)
-                | (pl.col("value") - 2 * pl.col("tol") > pl.col("hi") + EPS)
-            )
+
+        # by blocks of units: a rate and its basis are in one unit
+        f = ctx.by_units(
+            codes("indicator") + codes("num") + codes("den"),
+            lambda block: (
+                ctx.scan(codes("indicator"), block)
+                .join(spec.lazy(), on="indicator")
+                .join(
+                    side("num", block).rename(
+                        {"indicator": "num", "value": "n", "tol": "nt", "low": "n_low"}
+                    ),
+                    on=["num", "orgunit", "year", "measure"],
+                )
+                .join(
+                    side("den", block).rename(
+                        {"indicator": "den", "value": "d", "tol": "dt", "low": "d_low"}
+                    ),
+                    on=["den", "orgunit", "year", "measure"],
+                )
+                .filter(
+                    (pl.col("d") > pl.col("dt"))
+                    & ~(pl.col("skip_h1") & (pl.col("measure") == "h1"))
+                )
+                .with_columns(
+                    (pl.col("k") * pl.col("n") / pl.col("d")).alias("expected"),
+                    (
+                        pl.col("k") * (pl.col("n") - pl.col("nt")) / (pl.col("d") + pl.col("dt"))
+                    ).alias("lo"),
+                    (
+                        pl.col("k") * (pl.col("n") + pl.col("nt")) / (pl.col("d") - pl.col("dt"))
+                    ).alias("hi"),
+                )
+                # a rate is often truncated rather than rounded: allow a whole unit of
+                # its last printed decimal
+                .filter(
+                    (pl.col("value") + 2 * pl.col("tol") < pl.col("lo") - EPS)
+                    | (pl.col("value") - 2 * pl.col("tol") > pl.col("hi") + EPS)
+                )
+            ),
         )
         for r in f.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
@@ -756,8 +801,8 @@ class WeightedMean:
         if not rows:
             return
         spec = ctx.table(rows, {"indicator": "indicator", "weight": "indicator"})
-        base = ctx.rows_of([c for r in rows for c in (r["indicator"], r["weight"])])
-        w = base.select(
+        means = [r["indicator"] for r in rows]
+        w = ctx.scan([r["weight"] for r in rows]).select(
             pl.col("indicator").alias("weight"),
             "orgunit",
             "year",
@@ -766,7 +811,8 @@ class WeightedMean:
             pl.col("tol").alias("wt"),
         )
         kids = (
-            base.join(spec, on="indicator")
+            ctx.scan(means)
+            .join(spec.lazy(), on="indicator")
             .join(w, on=["weight", "orgunit", "year", "measure"])
             .with_columns(ctx.parent_expr().alias("parent"))
             .filter((pl.col("w") > 0) & pl.col("parent").is_not_null())
@@ -783,8 +829,9 @@ class WeightedMean:
                 ).alias("kid_tol"),
             )
         )
-        bad = (
-            base.join(
+        bad = _collect(
+            ctx.scan_upper(means)
+            .join(
                 kids,
                 left_on=["indicator", "orgunit", "year", "measure"],
                 right_on=["indicator", "parent", "year", "measure"],
@@ -863,10 +910,10 @@ class RateWithinRange:
                 .otherwise(pl.col("known") >= 2)
             )
         )
-        bad = (
-            ctx.upper(rates + means)
+        bad = _collect(
+            ctx.scan_upper(rates + means)
             .join(
-                kids,
+                kids.lazy(),
                 left_on=["indicator", "orgunit", "year", "measure"],
                 right_on=["indicator", "parent", "year", "measure"],
             )
@@ -1313,8 +1360,10 @@ class Bounds:
                     seed_line=ind.seed_line,
                 )
         shares = _codes(ctx, lambda i: i.is_share)
-        bad = _base(ctx, shares).filter(
-            (pl.col("value") < -EPS) | (pl.col("value") > 100 + pl.col("tol") + EPS)
+        bad = _collect(
+            ctx.scan(shares).filter(
+                (pl.col("value") < -EPS) | (pl.col("value") > 100 + pl.col("tol") + EPS)
+            )
         )
         for r in bad.iter_rows(named=True):
             hint = " (có thể nhập nhầm ‰ hoặc thừa chữ số)" if r["value"] > 100 else ""
@@ -1352,8 +1401,10 @@ class WholeCounts:
             u = ctx.catalog.units.get(i.unit)
             return u is not None and u.is_count
 
-        bad = _base(ctx, _codes(ctx, is_count)).filter(
-            (pl.col("value") < 0) | ((pl.col("value") - pl.col("value").round(0)).abs() > EPS)
+        bad = _collect(
+            ctx.scan(_codes(ctx, is_count)).filter(
+                (pl.col("value") < 0) | ((pl.col("value") - pl.col("value").round(0)).abs() > EPS)
+            )
         )
         for r in bad.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
@@ -1379,19 +1430,25 @@ class FirstHalfWithinYear:
 
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         flows = _codes(ctx, lambda i: i.nature is Nature.FLOW)
-        base = ctx.rows_of(flows)
-        h1 = base.filter(pl.col("measure") == "h1")
-        est = base.filter(pl.col("measure") == "estimate").select(
-            "indicator",
-            "orgunit",
-            "year",
-            pl.col("value").alias("est"),
-            pl.col("tol").alias("est_tol"),
-            pl.col("low").alias("est_low"),
-        )
-        bad = h1.join(est, on=["indicator", "orgunit", "year"]).filter(
-            pl.col("value") > pl.col("est") + pl.col("tol") + pl.col("est_tol") + EPS
-        )
+        m = pl.col("measure")
+
+        def query(block: pl.Expr) -> pl.LazyFrame:
+            est = ctx.scan(flows, (m == "estimate") & block).select(
+                "indicator",
+                "orgunit",
+                "year",
+                pl.col("value").alias("est"),
+                pl.col("tol").alias("est_tol"),
+                pl.col("low").alias("est_low"),
+            )
+            return (
+                ctx.scan(flows, (m == "h1") & block)
+                .join(est, on=["indicator", "orgunit", "year"])
+                .filter(pl.col("value") > pl.col("est") + pl.col("tol") + pl.col("est_tol") + EPS)
+            )
+
+        # by blocks of units: a first half and its estimate are in one unit
+        bad = ctx.by_units(flows, query, m.is_in(["h1", "estimate"]))
         for r in bad.iter_rows(named=True):
             ind = ctx.indicator(r["indicator"])
             msg = (
@@ -1440,9 +1497,9 @@ class Jumps:
         y = ctx.year
         m, yr = pl.col("measure"), pl.col("year")
         comparable = set(_codes(ctx, lambda i: i.comparable))
-        sub = ctx.rows_where(
-            comparable, ((m == "plan") & yr.is_in([y, y + 1])) | ((m == "estimate") & (yr == y))
-        ).with_columns(
+        cols = {"plan": (y, "plan"), "estimate": (y, "estimate"), "next": (y + 1, "plan")}
+        cells = ((m == "plan") & yr.is_in([y, y + 1])) | ((m == "estimate") & (yr == y))
+        column = (
             pl.when(m == "estimate")
             .then(pl.lit("estimate"))
             .when(yr == y)
@@ -1450,11 +1507,7 @@ class Jumps:
             .otherwise(pl.lit("next"))
             .alias("column")
         )
-        if sub.is_empty():
-            return
-        wide = sub.pivot(on="column", index=["indicator", "orgunit"], values="value")
         labels = {"plan": f"KH {y}", "estimate": f"Ước TH {y}", "next": f"KH {y + 1}"}
-        cols = {"plan": (y, "plan"), "estimate": (y, "estimate"), "next": (y + 1, "plan")}
         pairs = [("plan", "estimate"), ("estimate", "next"), ("plan", "next")]
 
         def jumped(a: str, b: str) -> pl.Expr:
@@ -1462,17 +1515,35 @@ class Jumps:
             both = (va > 0) & (vb > 0)
             return both & (pl.max_horizontal(va, vb) / pl.min_horizontal(va, vb) >= self.factor)
 
-        present = [p for p in pairs if p[0] in wide.columns and p[1] in wide.columns]
-        if not present:
-            return
-        flagged = wide.filter(pl.any_horizontal([jumped(a, b) for a, b in present]))
+        def cell(condition: pl.Expr) -> pl.Expr:
+            """The value of a row's one cell that meets ``condition`` (null: none)."""
+            return pl.when(condition).then(pl.col("value")).max()
+
+        # one row per (indicator, unit) with its three cells, only those with a jump
+        # collected; by blocks of units (a row's cells are in one unit)
+        flagged = ctx.by_units(
+            comparable,
+            lambda block: (
+                ctx.scan(comparable, cells & block)
+                .group_by("indicator", "orgunit")
+                .agg(
+                    cell((m == "plan") & (yr == y)).alias("plan"),
+                    cell(m == "estimate").alias("estimate"),
+                    cell((m == "plan") & (yr == y + 1)).alias("next"),
+                )
+                .filter(pl.any_horizontal([jumped(a, b) for a, b in pairs]))
+            ),
+            cells,
+        )
         if flagged.is_empty():
             return
         info = {
             (r[0], r[1], r[2]): (r[3], r[4])
-            for r in sub.join(flagged.select("indicator", "orgunit"), on=["indicator", "orgunit"])
-            .select("indicator", "orgunit", "column", "seed_line", "low")
-            .iter_rows()
+            for r in _collect(
+                ctx.scan(flagged["indicator"].unique().cast(pl.String).to_list(), cells)
+                .join(flagged.lazy().select("indicator", "orgunit"), on=["indicator", "orgunit"])
+                .select("indicator", "orgunit", column, "seed_line", "low")
+            ).iter_rows()
         }
         # the report's own % for a pair: a jump it prints and gets right is deliberate
         stated = {
@@ -1493,7 +1564,7 @@ class Jumps:
             unit = ctx.catalog.units.get(ind.unit)
             big = {
                 (a, b)
-                for a, b in present
+                for a, b in pairs
                 if r.get(a) is not None
                 and r.get(b) is not None
                 and r[a] > 0
@@ -1523,7 +1594,7 @@ class Jumps:
             if any(p in ack for p in steps) and all(p in ack or p not in big for p in steps):
                 ack.add(("plan", "next"))
             holds = derived.get(ind.code, set())
-            for a, b in present:
+            for a, b in pairs:
                 if (a, b) not in big or (a, b) in ack:
                     continue
                 va, vb = r[a], r[b]
@@ -1774,28 +1845,63 @@ class DeclaredRule:
         compile_side(self.left, self.tolerance)  # syntax errors surface at load time
         compile_side(self.right, self.tolerance)
 
-    def _evaluated(self, ctx: CheckContext) -> pl.DataFrame | None:
-        """One row per (orgunit, year, measure) where every code has a number: both sides
-        as intervals and points, and whether the rule is broken (``bad``)."""
+    def _evaluated(self, ctx: CheckContext) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        """Where the rule is broken (a row per (orgunit, year, measure): both sides as
+        intervals and points), and the (orgunit, year, measure) where it holds; None
+        where no cell has a number in every code. Kept for the run (the jump check
+        asks whether a rule holds), but only these: not the rule's every row.
+
+        The first rule asked evaluates every declared rule of the run at once, by
+        blocks of org units (a rule relates the cells of one unit): the rows of their
+        codes are taken once per block, and let go after it."""
         key = ("declared", self)
         if key not in ctx.memo:
-            ctx.memo[key] = self._evaluate(ctx)
+            self._known(ctx)  # an unknown code is this rule's error, not another's
+            batch = [
+                r
+                for r in dict.fromkeys([self, *ctx.declared])
+                if isinstance(r, DeclaredRule)
+                and ("declared", r) not in ctx.memo
+                and r._known(ctx, strict=False)
+            ]
+            found: dict[DeclaredRule, list[tuple[pl.DataFrame, pl.DataFrame]]] = {
+                r: [] for r in batch
+            }
+            every = sorted({c for r in batch for c in r.codes})
+            for block in ctx.unit_blocks(every):
+                pool = (
+                    ctx.scan(every, block)
+                    .select(*KEY, "value", "tol", "seed_line", "low")
+                    .collect()
+                    .rechunk()  # one chunk: each rule filters it several times
+                )
+                for rule in batch:
+                    f = rule._evaluate(ctx, pool)
+                    if f is not None:
+                        held = f.filter(~pl.col("bad")).select("orgunit", "year", "measure")
+                        found[rule].append((f.filter(pl.col("bad")), held))
+                del pool
+            for rule, parts in found.items():
+                ctx.memo[("declared", rule)] = (
+                    (pl.concat([p[0] for p in parts]), pl.concat([p[1] for p in parts]))
+                    if parts
+                    else None
+                )
         return ctx.memo[key]  # type: ignore[no-any-return]
 
-    def _evaluate(self, ctx: CheckContext) -> pl.DataFrame | None:
+    def _known(self, ctx: CheckContext, strict: bool = True) -> bool:
+        """Whether every code of the rule is in the catalog (``strict``: else an error)."""
+        missing = [c for c in self.codes if c not in ctx.catalog.indicators]
+        if missing and strict:
+            raise ValueError(f"Quy tắc {self.id}: mã chỉ tiêu không có: {', '.join(missing)}")
+        return not missing
+
+    def _evaluate(self, ctx: CheckContext, pool: pl.DataFrame) -> pl.DataFrame | None:
+        """The rule on the rows of ``pool`` (those of its codes, and of other rules')."""
         left = compile_side(self.left, self.tolerance)
         right = compile_side(self.right, self.tolerance)
         codes = list(dict.fromkeys(left.codes + right.codes))
-        missing = [c for c in codes if c not in ctx.catalog.indicators]
-        if missing:
-            raise ValueError(f"Quy tắc {self.id}: mã chỉ tiêu không có: {', '.join(missing)}")
-        pool = ctx.memo.get("declared rows")
-        if pool is None:  # the rows of every declared rule's codes, taken once per run
-            every = {c for r in ctx.declared if isinstance(r, DeclaredRule) for c in r.codes}
-            pool = ctx.memo["declared rows"] = ctx.rows_of(sorted(every | set(codes)))
         base = pool.filter(pl.col("indicator").is_in(ctx.k.series("indicator", codes).implode()))
-        if not set(codes) <= set(pool["indicator"].unique().cast(pl.String).to_list()):
-            base = ctx.rows_of(codes)
         if self.orgunits == "top":
             base = base.filter(pl.col("orgunit") == ctx.top)
         wide = None
@@ -1833,7 +1939,7 @@ class DeclaredRule:
         f = self._evaluated(ctx)
         if f is None:
             return set()
-        return set(f.filter(~pl.col("bad")).select("orgunit", "year", "measure").iter_rows())
+        return set(f[1].iter_rows())
 
     def find(self, ctx: CheckContext) -> Iterator[Finding]:
         f = self._evaluated(ctx)
@@ -1843,7 +1949,7 @@ class DeclaredRule:
         left_code, right_code = _single_code(self.left), _single_code(self.right)
         target = CODE.findall(self.left)[0] if CODE.findall(self.left) else codes[0]
         ind = ctx.indicator(target)
-        for r in f.filter(pl.col("bad")).iter_rows(named=True):
+        for r in f[0].iter_rows(named=True):
             dec = max(ind.decimals, 1)
             where = _where(ctx, {**r, "indicator": target})
             msg = self.message.format(

@@ -13,6 +13,8 @@ cannot carry what the store refuses to hold.
 * :class:`RequestGuardMiddleware`: a request larger than an import may be is refused
   before Django reads it (413), and control characters in the path or the query
   (a NUL reaches PostgreSQL as an error) are refused (400).
+* :class:`CSPMiddleware`: django-csp's, with the policy built once (it is the same
+  for every response that neither uses a nonce nor changes the policy).
 """
 
 from __future__ import annotations
@@ -23,8 +25,15 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from axes.backends import AxesStandaloneBackend
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from ktxh.domain.numbers import format_number
@@ -151,3 +160,56 @@ class RequestGuardMiddleware:
                 f"Địa chỉ có ký tự điều khiển không in được ({found}), không được nhận.",
             )
         return self.get_response(request)
+
+
+# --- the Content-Security-Policy header ----------------------------------------------
+
+_OWN_POLICY = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt",
+    "_csp_exempt_ro",
+)
+_policies: tuple[str, str] | None = None  # (the policy, the report-only one) as settings say
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs: Any) -> None:
+    global _policies
+    _policies = None
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp's middleware (settings ``CONTENT_SECURITY_POLICY``), whose policy is
+    built once instead of for every response (which cost more than a small view): a
+    response with a policy of its own (django-csp's decorators) or a request that used
+    a nonce gets django-csp's own treatment."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        global _policies
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _OWN_POLICY
+        ):
+            return super().process_response(request, response)
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response  # Django's debug pages (as django-csp does)
+        if _policies is None:
+            _policies = (build_policy(), build_policy(report_only=True))
+        for header, policy, name in (
+            (HEADER, _policies[0], "CONTENT_SECURITY_POLICY"),
+            (HEADER_REPORT_ONLY, _policies[1], "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            if not policy or header in response:
+                continue
+            prefixes = (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not request.path_info.startswith(tuple(prefixes)):
+                response[header] = policy
+        # as django-csp does: a nonce asked for after the header is written is an error
+        setattr(request, "csp_nonce", CheckableLazyObject(self._csp_nonce_post_response))  # noqa: B010
+        return response

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import Http404, HttpRequest
+from django.utils.functional import LazyObject
 
 M = TypeVar("M", bound=Model)
 NAMES = {"OrgUnit": "đơn vị", "Form": "biểu", "Indicator": "chỉ tiêu"}
@@ -26,11 +27,14 @@ def get_or_404(model: type[M], **lookup: object) -> M:
 
 
 def acting_user(request: HttpRequest) -> User:
-    """The logged-in user who acts, for the actions (PermissionDenied otherwise)."""
+    """The logged-in user who acts, for the actions (PermissionDenied otherwise): the
+    user object itself, not the lazy stand-in of ``request.user`` (the same object, but
+    every use of the stand-in goes through a proxy)."""
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         raise PermissionDenied("Cần đăng nhập")
-    return user
+    wrapped = getattr(user, "_wrapped", user) if isinstance(user, LazyObject) else user
+    return wrapped if isinstance(wrapped, User) else user
 
 
 class SmallNumberConverter:
