@@ -259,10 +259,9 @@ def printed_number(value: float, decimals: int = 0) -> str:
     indicator's decimals and every decimal the number has (``1.330,5``; negatives
     in parentheses as the forms print them).
 
-    The same text as ``format_number(value, places, parens=True)``; written out
-    here because nothing is rounded (every decimal is kept), and Babel's
-    formatter, called for each of 100.000 imported cells, was most of an
-    import's time.
+    The same text as ``format_number(value, places, parens=True)``, without its
+    rounding step: nothing is rounded here (every decimal is kept), and this runs
+    for each of 100.000 imported cells.
     """
     d = Decimal(repr(value))
     places = max(_own_decimals(value), decimals)

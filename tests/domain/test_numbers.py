@@ -135,3 +135,18 @@ def test_parser_never_guesses_silently(text: str) -> None:
         return
     again = format_number(parsed.value, parsed.decimals, parens=text.strip().startswith("("))
     assert parse_number(again) == parsed or parsed.value == 0
+
+
+@given(amounts, st.integers(min_value=0, max_value=4), st.booleans())
+def test_format_is_babels_vietnamese(value: Decimal, decimals: int, parens: bool) -> None:
+    """format_number writes CLDR's "vi" symbols itself: the same text as Babel's
+    formatter (a test dependency only) given the same half-up rounded figure."""
+    from babel.numbers import format_decimal
+
+    d = round_half_up(value, decimals)
+    d = abs(d) if d == 0 else d
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if parens:
+        pattern = f"{pattern};({pattern})"
+    expected = format_decimal(d, format=pattern, locale="vi", decimal_quantization=True)
+    assert format_number(value, decimals, parens=parens) == expected
