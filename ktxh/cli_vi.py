@@ -14,6 +14,7 @@ something differently is noticed (Typer is pinned below 0.29: pyproject.toml).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import IO, Any
 
 # Typer's gettext messages (typer.core): exact texts
@@ -54,17 +55,43 @@ _TYPES = {
     "UUID": "UUID",
 }
 
-# Typer's parsing errors, the pattern of the whole message -> its Vietnamese; tried in
-# order, the first that matches wins
-_MESSAGES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"No such option: (?P<o>.+?)(?: \(Possible options: (?P<p>.+)\))?"), ""),
+# a rule: the pattern of a whole message, and its Vietnamese (a template for
+# ``Match.expand``, or a function of the match)
+Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
+
+_MISSING = {"argument": "đối số", "option": "tùy chọn", "parameter": "tham số"}
+
+
+def _no_such_option(m: re.Match[str]) -> str:
+    told = f"Không có tùy chọn {m['o']}"
+    return f"{told} (có thể là: {m['p']})" if m["p"] else told
+
+
+def _invalid(m: re.Match[str]) -> str:
+    where = f" cho {m['h']}" if m["h"] else ""
+    return f"Giá trị không hợp lệ{where}: {_said(_REFUSALS, m['m'])}"
+
+
+def _not_a(m: re.Match[str]) -> str:
+    kind = _TYPES.get(m["t"], m["t"])
+    rest = m["r"].replace(" Recognized values:", " Giá trị nhận được:")
+    return f"{m['v']} không phải là {kind}.{rest}"
+
+
+# Typer's parsing errors; tried in order, the first that matches wins
+_MESSAGES: list[Rule] = [
+    (
+        re.compile(r"No such option: (?P<o>.+?)(?: \(Possible options: (?P<p>.+)\))?"),
+        _no_such_option,
+    ),
     (
         re.compile(r"(?P<m>Không có lệnh .+?)\.? Did you mean (?P<s>.+)\?"),
         r"\g<m>. Có phải là \g<s>?",
     ),
-    (re.compile(r"Missing argument(?P<h> .+)?\.(?P<r>.*)"), r"Thiếu đối số\g<h>.\g<r>"),
-    (re.compile(r"Missing option(?P<h> .+)?\.(?P<r>.*)"), r"Thiếu tùy chọn\g<h>.\g<r>"),
-    (re.compile(r"Missing parameter(?P<h> .+)?\.(?P<r>.*)"), r"Thiếu tham số\g<h>.\g<r>"),
+    (
+        re.compile(r"Missing (?P<k>argument|option|parameter)(?P<h> .+)?\.(?P<r>.*)"),
+        lambda m: f"Thiếu {_MISSING[m['k']]}{m['h'] or ''}.{m['r']}",
+    ),
     (re.compile(r"Missing parameter: (?P<n>.+)"), r"Thiếu tham số: \g<n>"),
     (re.compile(r"Option (?P<o>'.+?') requires an argument\."), r"Tùy chọn \g<o> cần một giá trị."),
     (
@@ -83,16 +110,12 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<a>.*)\)"),
         r"Thừa đối số không dùng đến: \g<a>",
     ),
-    (re.compile(r"Invalid value for (?P<h>.+?): (?P<m>.*)", re.S), ""),
-    (re.compile(r"Invalid value: (?P<m>.*)", re.S), ""),
+    (re.compile(r"Invalid value(?: for (?P<h>.+?))?: (?P<m>.*)", re.S), _invalid),
 ]
 
 # what a type says of a value it refuses (the part after "Invalid value for ...: ")
-_REFUSALS: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(r"(?P<v>.+) is not a valid (?P<t>\w+)\.(?P<r>.*)", re.S),
-        "",
-    ),
+_REFUSALS: list[Rule] = [
+    (re.compile(r"(?P<v>.+) is not a valid (?P<t>\w+)\.(?P<r>.*)", re.S), _not_a),
     (re.compile(r"(?P<v>.+) is not one of (?P<c>.+)\."), r"\g<v> không phải một trong \g<c>."),
     (
         re.compile(r"(?P<v>.+) is not in the range (?P<r>.+)\."),
@@ -109,36 +132,19 @@ _REFUSALS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def _refusal(message: str) -> str:
-    for pattern, replacement in _REFUSALS:
+def _said(rules: list[Rule], message: str) -> str:
+    """``message`` by the first rule whose pattern it matches whole; unchanged if none."""
+    for pattern, replacement in rules:
         m = pattern.fullmatch(message)
-        if m is None:
-            continue
-        if replacement:
-            return m.expand(replacement)
-        kind = _TYPES.get(m["t"], m["t"])
-        rest = m["r"].replace(" Recognized values:", " Giá trị nhận được:")
-        return f"{m['v']} không phải là {kind}.{rest}"
+        if m is not None:
+            return m.expand(replacement) if isinstance(replacement, str) else replacement(m)
     return message
 
 
 def vietnamese(message: str) -> str:
     """A message of Typer's parser in Vietnamese (unchanged when it is not one of
     Typer's: ktxh's own messages are Vietnamese already)."""
-    for pattern, replacement in _MESSAGES:
-        m = pattern.fullmatch(message)
-        if m is None:
-            continue
-        if replacement:
-            return m.expand(replacement)
-        groups = m.groupdict()
-        if "o" in groups:  # no such option
-            told = f"Không có tùy chọn {m['o']}"
-            return f"{told} (có thể là: {m['p']})" if m["p"] else told
-        if "h" in groups:
-            return f"Giá trị không hợp lệ cho {m['h']}: {_refusal(m['m'])}"
-        return f"Giá trị không hợp lệ: {_refusal(m['m'])}"
-    return message
+    return _said(_MESSAGES, message)
 
 
 def _translate(text: str) -> str:
@@ -189,7 +195,6 @@ def install() -> None:
         if file is None:
             file = get_text_stderr()
         ctx = getattr(self, "ctx", None)
-        color = None
         if ctx is not None:
             color = ctx.color
             hint = ""

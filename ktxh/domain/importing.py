@@ -45,7 +45,7 @@ import polars as pl
 from ktxh.domain.catalog import Catalog, Indicator, RowKind
 from ktxh.domain.checks.model import cell_label
 from ktxh.domain.consolidate import consolidate
-from ktxh.domain.numbers import NumberError, format_number, parse_number
+from ktxh.domain.numbers import NumberError, format_number, grouped, parse_number
 from ktxh.domain.orgunits import OrgTree, fold
 from ktxh.domain.targets import ACCEPTED as TARGET_SPELLINGS
 from ktxh.domain.targets import (
@@ -251,9 +251,6 @@ def _own_decimals(value: float) -> int:
     return max(0, -exp) if isinstance(exp, int) else 0
 
 
-_SWAP = str.maketrans(",.", ".,")
-
-
 def printed_number(value: float, decimals: int = 0) -> str:
     """How an imported number is kept as printed text: Vietnamese, with at least the
     indicator's decimals and every decimal the number has (``1.330,5``; negatives
@@ -265,7 +262,7 @@ def printed_number(value: float, decimals: int = 0) -> str:
     """
     d = Decimal(repr(value))
     places = max(_own_decimals(value), decimals)
-    text = f"{abs(d):,.{places}f}".translate(_SWAP)
+    text = grouped(d, places)
     return f"({text})" if d < 0 else text
 
 

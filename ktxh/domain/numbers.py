@@ -154,13 +154,19 @@ def format_number(
         exp = d.as_tuple().exponent
         decimals = max(0, -exp) if isinstance(exp, int) else 0
     d = round_half_up(d, decimals)
-    # CLDR's "vi" symbols (decimal ",", group ".", minus "-") on the standard library's
-    # grouping: the text Babel's format_decimal gives, at a tenth of its cost
-    # (tests/domain/test_numbers.py holds the two together; docs/decisions.md)
-    text = f"{abs(d):,.{decimals}f}".translate(_VI_SEPARATORS)
+    text = grouped(d, decimals)
     if d >= 0:  # -0 after rounding is printed 0
         return text
     return f"({text})" if parens else f"-{text}"
+
+
+def grouped(d: Decimal, decimals: int) -> str:
+    """The magnitude of ``d`` with ``decimals`` places, Vietnamese: ``2.022,5``.
+
+    CLDR's "vi" symbols (decimal ",", group ".") on the standard library's grouping of
+    three: the text Babel's format_decimal gives, at a tenth of its cost
+    (tests/domain/test_numbers.py holds the two together; docs/decisions.md)."""
+    return f"{abs(d):,.{decimals}f}".translate(_VI_SEPARATORS)
 
 
 _VI_SEPARATORS = str.maketrans(",.", ".,")
